@@ -1,0 +1,39 @@
+"""Triton stage `acoustic`: tensors in and out; the logic is triton_tts.stages.AcousticStage."""
+
+import json
+
+import triton_python_backend_utils as pb_utils
+
+from triton_tts.model_config import parameter, voice_dir
+from triton_tts.stages import AcousticRequest, AcousticStage, set_torch_threads
+from triton_tts.triton_batch import execute_batch
+from triton_tts.voice import load_voice
+
+
+def _array(request, name: str):
+    return pb_utils.get_input_tensor_by_name(request, name).as_numpy()
+
+
+class TritonPythonModel:
+    def initialize(self, args: dict) -> None:
+        config = json.loads(args["model_config"])
+        set_torch_threads(int(parameter(config, "torch_threads", "0")))
+        self.stage = AcousticStage(load_voice(voice_dir(config, args["model_repository"])))
+        self.stage.warm_up()
+
+    def _decode(self, request) -> AcousticRequest:
+        return self.stage.validate(
+            AcousticRequest(
+                ids=_array(request, "PHONEME_IDS").reshape(-1),
+                segment_lengths=_array(request, "SEGMENT_LENGTHS").reshape(-1),
+                speaker=int(_array(request, "SPEAKER").reshape(-1)[0]),
+                pace=float(_array(request, "PACE").reshape(-1)[0]),
+            )
+        )
+
+    @staticmethod
+    def _encode(mel) -> list:
+        return [pb_utils.Tensor("MEL", mel[None, :, :])]
+
+    def execute(self, requests: list) -> list:
+        return execute_batch(pb_utils, requests, self._decode, self.stage.run, self._encode)

@@ -1,0 +1,39 @@
+"""Triton stage `text_frontend`: tensors in and out; the logic is triton_tts.frontend."""
+
+import json
+
+import numpy as np
+import triton_python_backend_utils as pb_utils
+
+from triton_tts.frontend import PhonemizedRequest, TextFrontend, single_value
+from triton_tts.model_config import voice_dir
+from triton_tts.triton_batch import execute_batch
+from triton_tts.voice import load_voice_config
+
+
+def _scalar(request, name: str):
+    tensor = pb_utils.get_input_tensor_by_name(request, name)
+    return None if tensor is None else single_value(name, tensor.as_numpy())
+
+
+class TritonPythonModel:
+    def initialize(self, args: dict) -> None:
+        config = json.loads(args["model_config"])
+        self.frontend = TextFrontend(load_voice_config(voice_dir(config, args["model_repository"])))
+        self.frontend.process(b"Warm up.")
+
+    def _decode(self, request) -> PhonemizedRequest:
+        rate = _scalar(request, "RATE")
+        return self.frontend.process(_scalar(request, "TEXT"), _scalar(request, "VOICE"), None if rate is None else float(rate))
+
+    @staticmethod
+    def _encode(result: PhonemizedRequest) -> list:
+        return [
+            pb_utils.Tensor("PHONEME_IDS", result.ids[None, :]),
+            pb_utils.Tensor("SEGMENT_LENGTHS", result.segment_lengths[None, :]),
+            pb_utils.Tensor("SPEAKER", np.array([[result.speaker]], dtype=np.int64)),
+            pb_utils.Tensor("PACE", np.array([[result.pace]], dtype=np.float32)),
+        ]
+
+    def execute(self, requests: list) -> list:
+        return execute_batch(pb_utils, requests, self._decode, lambda items: items, self._encode)

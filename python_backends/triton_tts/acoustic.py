@@ -1,0 +1,161 @@
+"""A small FastSpeech-style acoustic model: phoneme ids + speaker + pace -> log-mel frames.
+
+Non-autoregressive and fully batched: padding is masked everywhere, so a sentence's output does not depend
+on what it is batched with. The length regulator is cumsum + comparison masks (no Python loops), so the
+model exports to ONNX/TensorRT as one graph.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import asdict, dataclass
+
+import torch
+from torch import nn
+from torch.nn import functional as F
+
+
+@dataclass(frozen=True)
+class AcousticConfig:
+    """Model sizes; `n_tokens` and `n_speakers` come from the data."""
+
+    n_tokens: int = 0
+    n_speakers: int = 0
+    n_mels: int = 80
+    hidden: int = 128
+    heads: int = 2
+    filter_size: int = 384
+    kernel_size: int = 5
+    encoder_layers: int = 3
+    decoder_layers: int = 3
+    duration_filter: int = 128
+    dropout: float = 0.1
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "AcousticConfig":
+        return cls(**data)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def sequence_mask(lengths: torch.Tensor, max_length: int | torch.Tensor) -> torch.Tensor:
+    """(batch, max_length) bool, True on real positions."""
+    return torch.arange(max_length, device=lengths.device)[None, :] < lengths[:, None]
+
+
+def positional_encoding(length: int | torch.Tensor, channels: int) -> torch.Tensor:
+    """Sinusoidal positions, (length, channels)."""
+    position = torch.arange(length, dtype=torch.float32)[:, None]
+    frequency = torch.exp(torch.arange(0, channels, 2, dtype=torch.float32) * (-math.log(10000.0) / channels))
+    angles = position * frequency[None, :]
+    return torch.stack([torch.sin(angles), torch.cos(angles)], dim=-1).flatten(1)
+
+
+def length_regulate(x: torch.Tensor, durations: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+    """Repeat token vectors by their durations: x (B, T, C), durations (B, T) int -> (B, F, C), frame lengths (B,).
+
+    Frame f takes token t when start[t] <= f < end[t]; the (B, F, T) mask is a matmul, not a loop. Every
+    utterance gets at least one frame (silent if all durations are zero), so later stages never see empty input.
+    """
+    ends = torch.cumsum(durations, dim=1)
+    starts = ends - durations
+    frame_lengths = torch.clamp(ends[:, -1], min=1)
+    frames = torch.arange(frame_lengths.max(), device=x.device)[None, :, None]
+    alignment = (frames >= starts[:, None, :]) & (frames < ends[:, None, :])
+    return torch.matmul(alignment.to(x.dtype), x), frame_lengths
+
+
+class FeedForwardBlock(nn.Module):
+    """Self-attention then a convolutional feed-forward, each with a residual and layer norm (FastSpeech's FFT block)."""
+
+    def __init__(self, c: AcousticConfig) -> None:
+        super().__init__()
+        self.attention = nn.MultiheadAttention(c.hidden, c.heads, dropout=c.dropout, batch_first=True)
+        self.norm1 = nn.LayerNorm(c.hidden)
+        self.conv1 = nn.Conv1d(c.hidden, c.filter_size, c.kernel_size, padding=c.kernel_size // 2)
+        self.conv2 = nn.Conv1d(c.filter_size, c.hidden, 1)
+        self.norm2 = nn.LayerNorm(c.hidden)
+        self.dropout = nn.Dropout(c.dropout)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        keep = mask[:, :, None].to(x.dtype)
+        attended, _ = self.attention(x, x, x, key_padding_mask=~mask, need_weights=False)
+        x = self.norm1(x + self.dropout(attended)) * keep
+        y = self.conv2(F.relu(self.conv1(x.transpose(1, 2)))).transpose(1, 2)
+        return self.norm2(x + self.dropout(y)) * keep
+
+
+class DurationPredictor(nn.Module):
+    """Two masked convolutions -> log(1 + frames) per token."""
+
+    def __init__(self, c: AcousticConfig) -> None:
+        super().__init__()
+        self.conv1 = nn.Conv1d(c.hidden, c.duration_filter, 3, padding=1)
+        self.norm1 = nn.LayerNorm(c.duration_filter)
+        self.conv2 = nn.Conv1d(c.duration_filter, c.duration_filter, 3, padding=1)
+        self.norm2 = nn.LayerNorm(c.duration_filter)
+        self.out = nn.Linear(c.duration_filter, 1)
+        self.dropout = nn.Dropout(c.dropout)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        keep = mask[:, :, None].to(x.dtype)
+        x = self.dropout(self.norm1(F.relu(self.conv1((x * keep).transpose(1, 2)).transpose(1, 2))))
+        x = self.dropout(self.norm2(F.relu(self.conv2((x * keep).transpose(1, 2)).transpose(1, 2))))
+        return self.out(x).squeeze(-1) * mask
+
+
+class AcousticModel(nn.Module):
+    """Tokens -> encoder -> (+ speaker) -> durations -> length regulator -> decoder -> log-mel."""
+
+    def __init__(self, config: AcousticConfig) -> None:
+        super().__init__()
+        self.config = config
+        self.embedding = nn.Embedding(config.n_tokens, config.hidden, padding_idx=0)
+        self.speaker_embedding = nn.Embedding(config.n_speakers, config.hidden)
+        self.encoder = nn.ModuleList(FeedForwardBlock(config) for _ in range(config.encoder_layers))
+        self.duration_predictor = DurationPredictor(config)
+        self.decoder = nn.ModuleList(FeedForwardBlock(config) for _ in range(config.decoder_layers))
+        self.mel_projection = nn.Linear(config.hidden, config.n_mels)
+
+    def encode(self, ids: torch.Tensor, lengths: torch.Tensor, speakers: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mask = sequence_mask(lengths, ids.shape[1])
+        x = self.embedding(ids) + positional_encoding(ids.shape[1], self.config.hidden).to(ids.device)
+        x = x * mask[:, :, None]
+        for block in self.encoder:
+            x = block(x, mask)
+        return (x + self.speaker_embedding(speakers)[:, None, :]) * mask[:, :, None], mask
+
+    def decode(self, x: torch.Tensor, frame_lengths: torch.Tensor) -> torch.Tensor:
+        mask = sequence_mask(frame_lengths, x.shape[1])
+        x = (x + positional_encoding(x.shape[1], self.config.hidden).to(x.device)) * mask[:, :, None]
+        for block in self.decoder:
+            x = block(x, mask)
+        return self.mel_projection(x).transpose(1, 2)  # (B, n_mels, F)
+
+    def forward(
+        self,
+        ids: torch.Tensor,
+        lengths: torch.Tensor,
+        speakers: torch.Tensor,
+        durations: torch.Tensor | None = None,
+        pace: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Returns (log-mel (B, n_mels, F), frame lengths (B,), predicted log(1 + duration) (B, T)).
+
+        With `durations` (teacher forcing) they set the frames; else the predicted ones, divided by `pace`
+        (per utterance; 2.0 speaks twice as fast), are rounded to whole frames.
+        """
+        x, mask = self.encode(ids, lengths, speakers)
+        log_durations = self.duration_predictor(x, mask)
+        if durations is None:
+            durations = self.predict_durations(log_durations, mask, pace)
+        expanded, frame_lengths = length_regulate(x, durations)
+        return self.decode(expanded, frame_lengths), frame_lengths, log_durations
+
+    @staticmethod
+    def predict_durations(log_durations: torch.Tensor, mask: torch.Tensor, pace: torch.Tensor | None) -> torch.Tensor:
+        frames = torch.clamp(torch.exp(log_durations) - 1.0, min=0.0)
+        if pace is not None:
+            frames = frames / pace[:, None]
+        return torch.round(frames).long() * mask

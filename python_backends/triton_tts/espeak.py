@@ -1,0 +1,167 @@
+"""A small ctypes binding to libespeak-ng: G2P by clause, and synthesis with exact phoneme timings.
+
+espeak-ng keeps global state (current voice, callback), so every call holds one process-wide lock.
+espeak-ng is GPL-3.0; it is loaded as a shared library at run time (see README, Licence).
+"""
+
+from __future__ import annotations
+
+import ctypes
+import ctypes.util
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+_AUDIO_OUTPUT_SYNCHRONOUS = 2
+_INITIALIZE_PHONEME_EVENTS = 0x0001
+_INITIALIZE_DONT_EXIT = 0x8000
+_CHARS_UTF8 = 1
+_POS_CHARACTER = 1
+_EVENT_LIST_TERMINATED = 0
+_EVENT_PHONEME = 7
+_PHONEME_SEPARATOR = "|"
+CLAUSE_TERMINATORS = ".,?!;:"
+
+
+class EspeakError(RuntimeError):
+    """libespeak-ng is missing or refused a call."""
+
+
+class _EventId(ctypes.Union):
+    _fields_ = [("number", ctypes.c_int), ("name", ctypes.c_char_p), ("string", ctypes.c_char * 8)]
+
+
+class _Event(ctypes.Structure):
+    _fields_ = [
+        ("type", ctypes.c_int),
+        ("unique_identifier", ctypes.c_uint),
+        ("text_position", ctypes.c_int),
+        ("length", ctypes.c_int),
+        ("audio_position", ctypes.c_int),
+        ("sample", ctypes.c_int),
+        ("user_data", ctypes.c_void_p),
+        ("id", _EventId),
+    ]
+
+
+_SynthCallback = ctypes.CFUNCTYPE(ctypes.c_int, ctypes.POINTER(ctypes.c_short), ctypes.c_int, ctypes.POINTER(_Event))
+
+
+@dataclass(frozen=True)
+class Clause:
+    """One clause as espeak-ng splits text: words of phoneme mnemonics (with stress marks) and its terminator."""
+
+    words: list[list[str]]
+    terminator: str  # one of CLAUSE_TERMINATORS, or "" when espeak broke the clause without punctuation
+
+
+@dataclass(frozen=True)
+class PhonemeEvent:
+    """A phoneme espeak-ng spoke, starting at an exact sample of the audio."""
+
+    name: str
+    sample: int
+
+
+@dataclass(frozen=True)
+class Synthesis:
+    """espeak-ng audio (int16 at `sample_rate`) with the phoneme events of the same call."""
+
+    audio: np.ndarray
+    sample_rate: int
+    events: list[PhonemeEvent]
+
+
+class _Espeak:
+    """The loaded library; one per process."""
+
+    def __init__(self) -> None:
+        path = ctypes.util.find_library("espeak-ng") or "libespeak-ng.so.1"
+        try:
+            self.lib = ctypes.CDLL(path)
+        except OSError as exc:
+            raise EspeakError(f"cannot load libespeak-ng ({exc}); install the Debian package espeak-ng") from exc
+        self.sample_rate = self.lib.espeak_Initialize(
+            _AUDIO_OUTPUT_SYNCHRONOUS, 0, None, _INITIALIZE_PHONEME_EVENTS | _INITIALIZE_DONT_EXIT
+        )
+        if self.sample_rate <= 0:
+            raise EspeakError("espeak_Initialize failed: is espeak-ng-data installed?")
+        self.lib.espeak_TextToPhonemes.restype = ctypes.c_char_p
+        self.lock = threading.Lock()
+        self._voice = ""
+        self._audio: list[np.ndarray] = []
+        self._events: list[PhonemeEvent] = []
+        self._callback = _SynthCallback(self._on_synth)  # keep a reference: espeak holds the pointer
+        self.lib.espeak_SetSynthCallback(self._callback)
+
+    def _on_synth(self, wav, n_samples, events) -> int:
+        if n_samples > 0:
+            self._audio.append(np.ctypeslib.as_array(wav, shape=(n_samples,)).copy())
+        i = 0
+        while events[i].type != _EVENT_LIST_TERMINATED:
+            if events[i].type == _EVENT_PHONEME:
+                name = events[i].id.string.decode("ascii", errors="replace")
+                self._events.append(PhonemeEvent(name, events[i].sample))
+            i += 1
+        return 0
+
+    def set_voice(self, voice: str) -> None:
+        if voice != self._voice:
+            if self.lib.espeak_SetVoiceByName(voice.encode()) != 0:
+                raise EspeakError(f"espeak-ng has no voice {voice!r}")
+            self._voice = voice
+
+    def clauses(self, text: str, voice: str) -> list[Clause]:
+        with self.lock:
+            self.set_voice(voice)
+            data = text.encode("utf-8")
+            buffer = ctypes.create_string_buffer(data)
+            base = ctypes.addressof(buffer)
+            pointer = ctypes.c_void_p(base)
+            clauses, start = [], 0
+            while pointer.value:
+                mnemonics = self.lib.espeak_TextToPhonemes(
+                    ctypes.byref(pointer), _CHARS_UTF8, ord(_PHONEME_SEPARATOR) << 8
+                ).decode("ascii", errors="replace")
+                end = pointer.value - base if pointer.value else len(data)
+                # espeak reads one character past the clause, so the terminator is the last punctuation consumed.
+                consumed = data[start:end].decode("utf-8", errors="replace")
+                start = end
+                words = [w.split(_PHONEME_SEPARATOR) for w in mnemonics.split()]
+                if words:
+                    terminator = next((c for c in reversed(consumed) if c in CLAUSE_TERMINATORS), "")
+                    clauses.append(Clause(words, terminator))
+            return clauses
+
+    def synthesize(self, text: str, voice: str) -> Synthesis:
+        with self.lock:
+            self.set_voice(voice)
+            self._audio, self._events = [], []
+            data = text.encode("utf-8")
+            status = self.lib.espeak_Synth(data, len(data) + 1, 0, _POS_CHARACTER, 0, _CHARS_UTF8, None, None)
+            if status != 0:
+                raise EspeakError(f"espeak_Synth failed with status {status}")
+            audio = np.concatenate(self._audio) if self._audio else np.zeros(0, np.int16)
+            return Synthesis(audio, self.sample_rate, list(self._events))
+
+
+_instance: _Espeak | None = None
+
+
+def espeak() -> _Espeak:
+    """The process-wide espeak-ng binding, loaded on first use."""
+    global _instance
+    if _instance is None:
+        _instance = _Espeak()
+    return _instance
+
+
+def clauses(text: str, voice: str) -> list[Clause]:
+    """Split `text` into clauses of phoneme mnemonics, as espeak-ng voice `voice` pronounces it."""
+    return espeak().clauses(text, voice)
+
+
+def synthesize(text: str, voice: str) -> Synthesis:
+    """Speak `text` with espeak-ng; audio and phoneme events come from the same call."""
+    return espeak().synthesize(text, voice)

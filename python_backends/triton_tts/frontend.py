@@ -1,0 +1,105 @@
+"""The text frontend stage: validate a request, normalize, split into sentences, phonemize to ids.
+
+Every problem a caller can fix raises InvalidRequest with a message that says what to change; the Triton
+model turns it into that request's own INVALID_ARGUMENT error.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+import unicodedata
+from dataclasses import dataclass
+
+import numpy as np
+
+from triton_tts.normalize import normalize
+from triton_tts.phonemes import text_to_ids
+from triton_tts.voice import VoiceConfig
+
+MAX_TEXT_CHARS = 2000
+MIN_RATE, MAX_RATE = 0.5, 2.0
+_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
+
+
+class InvalidRequest(ValueError):
+    """Bad input from the caller; the message says how to fix it."""
+
+
+@dataclass(frozen=True)
+class PhonemizedRequest:
+    """The frontend's output: ids of all sentences back to back, and how many ids each sentence has."""
+
+    ids: np.ndarray  # int64 (n,)
+    segment_lengths: np.ndarray  # int64 (sentences,), sums to n
+    speaker: int
+    pace: float
+
+
+def single_value(name: str, values: np.ndarray):
+    """The one element of an input tensor: the API takes one utterance per request."""
+    if values.size != 1:
+        raise InvalidRequest(f"{name} must hold exactly one value per request (got shape {list(values.shape)}): send one utterance per request")
+    return values.reshape(-1)[0]
+
+
+def decode_text(raw: bytes) -> str:
+    """UTF-8 text with control characters removed; InvalidRequest when empty, too long or not UTF-8."""
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        raise InvalidRequest(f"TEXT is not valid UTF-8 (bad byte at offset {exc.start}): send UTF-8 encoded text") from exc
+    text = "".join(" " if unicodedata.category(c).startswith("C") else c for c in text).strip()
+    if not text:
+        raise InvalidRequest("TEXT is empty: send at least one word to speak")
+    if len(text) > MAX_TEXT_CHARS:
+        raise InvalidRequest(
+            f"TEXT has {len(text)} characters, more than the limit of {MAX_TEXT_CHARS}: split it into several requests"
+        )
+    return text
+
+
+def check_rate(rate: float | None) -> float:
+    """RATE defaults to 1.0 (normal speed); it must be finite and in [MIN_RATE, MAX_RATE]."""
+    if rate is None:
+        return 1.0
+    if not math.isfinite(rate) or not MIN_RATE <= rate <= MAX_RATE:
+        raise InvalidRequest(f"RATE must be a number from {MIN_RATE} to {MAX_RATE} (1.0 = normal speed), got {rate}")
+    return float(rate)
+
+
+def split_sentences(text: str) -> list[str]:
+    """Sentences are synthesized as separate rows: attention stays short and each keeps its own intonation."""
+    return [s for s in _SENTENCE_BREAK.split(text) if s.strip()]
+
+
+class TextFrontend:
+    """Turns (TEXT, VOICE, RATE) into phoneme ids for one voice artifact."""
+
+    def __init__(self, config: VoiceConfig, default_speaker: str | None = None) -> None:
+        self.config = config
+        self.default_speaker = default_speaker or next(iter(config.speakers))
+        config.speaker_id(self.default_speaker)  # fail at start-up, not per request
+
+    def speaker(self, raw: bytes | None) -> str:
+        if raw is None or not raw.strip():
+            return self.default_speaker
+        name = raw.decode("utf-8", errors="replace").strip()
+        if name not in self.config.speakers:
+            raise InvalidRequest(f"unknown VOICE {name!r}; available voices: {', '.join(self.config.speakers)}")
+        return name
+
+    def process(self, text: bytes, voice: bytes | None = None, rate: float | None = None) -> PhonemizedRequest:
+        speaker = self.speaker(voice)
+        pace = check_rate(rate)
+        espeak_voice = self.config.speakers[speaker]
+        segments = [text_to_ids(s, espeak_voice, self.config.inventory) for s in split_sentences(normalize(decode_text(text)))]
+        segments = [s for s in segments if len(s) > 2]  # more than the sentence start and end marks
+        if not segments:
+            raise InvalidRequest("TEXT has nothing to speak (no letters or digits): send words")
+        return PhonemizedRequest(
+            ids=np.concatenate([np.asarray(s, dtype=np.int64) for s in segments]),
+            segment_lengths=np.asarray([len(s) for s in segments], dtype=np.int64),
+            speaker=self.config.speaker_id(speaker),
+            pace=pace,
+        )

@@ -1,0 +1,94 @@
+"""Batched compute of the acoustic and vocoder stages, with per-request validation.
+
+A Triton `execute` call hands us N requests: each is validated alone (InvalidRequest), the valid ones run
+as one padded batch, and results come back in request order.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+import torch
+
+from triton_tts.frontend import MAX_RATE, MIN_RATE, InvalidRequest
+from triton_tts.pipeline import AcousticInput, generate_mels, vocode
+from triton_tts.vocoder import GriffinLim
+from triton_tts.voice import Voice
+
+MAX_FRAMES = 20000  # about 4 minutes of audio: bounds memory for one request
+
+
+@dataclass(frozen=True)
+class AcousticRequest:
+    ids: np.ndarray
+    segment_lengths: np.ndarray
+    speaker: int
+    pace: float
+
+
+class AcousticStage:
+    """Phoneme ids (sentence segments) -> one log-mel per request, all sentences of a batch in one forward pass."""
+
+    def __init__(self, voice: Voice) -> None:
+        self.voice = voice
+        self.n_tokens = voice.config.model.n_tokens
+        self.n_speakers = voice.config.model.n_speakers
+
+    def validate(self, request: AcousticRequest) -> AcousticRequest:
+        ids, lengths = request.ids, request.segment_lengths
+        if ids.ndim != 1 or ids.size == 0:
+            raise InvalidRequest("PHONEME_IDS must be a non-empty 1-D list of ids")
+        if ids.min() < 1 or ids.max() >= self.n_tokens:
+            raise InvalidRequest(f"PHONEME_IDS must be in [1, {self.n_tokens - 1}] for this voice")
+        if lengths.ndim != 1 or lengths.size == 0 or lengths.min() < 1 or lengths.sum() != ids.size:
+            raise InvalidRequest("SEGMENT_LENGTHS must be positive and sum to the number of PHONEME_IDS")
+        if not 0 <= request.speaker < self.n_speakers:
+            raise InvalidRequest(f"SPEAKER must be in [0, {self.n_speakers - 1}]")
+        if not MIN_RATE <= request.pace <= MAX_RATE:
+            raise InvalidRequest(f"PACE must be in [{MIN_RATE}, {MAX_RATE}]")
+        return request
+
+    def warm_up(self) -> None:
+        """One small batch at start-up, so the first real request does not pay for lazy initialisation."""
+        self.run([AcousticRequest(np.arange(1, 9) % (self.n_tokens - 1) + 1, np.array([8]), 0, 1.0)] * 2)
+
+    def run(self, requests: list[AcousticRequest]) -> list[np.ndarray]:
+        rows = [
+            AcousticInput(segment.tolist(), r.speaker, r.pace)
+            for r in requests
+            for segment in np.split(r.ids, np.cumsum(r.segment_lengths)[:-1])
+        ]
+        mels = iter(generate_mels(self.voice.model, rows))
+        return [np.concatenate([next(mels) for _ in r.segment_lengths], axis=1) for r in requests]
+
+
+class VocoderStage:
+    """Log-mels -> waveforms, batched."""
+
+    def __init__(self, vocoder: GriffinLim) -> None:
+        self.vocoder = vocoder
+        self.n_mels = vocoder.mel.n_mels
+
+    @property
+    def sample_rate(self) -> int:
+        return self.vocoder.mel.sample_rate
+
+    def validate(self, mel: np.ndarray) -> np.ndarray:
+        if mel.ndim != 2 or mel.shape[0] != self.n_mels or not 1 <= mel.shape[1] <= MAX_FRAMES:
+            raise InvalidRequest(f"MEL must have shape [{self.n_mels}, frames] with 1 to {MAX_FRAMES} frames, got {list(mel.shape)}")
+        if not np.all(np.isfinite(mel)):
+            raise InvalidRequest("MEL must be finite")
+        return mel.astype(np.float32, copy=False)
+
+    def warm_up(self) -> None:
+        self.run([np.full((self.n_mels, 40), -5.0, dtype=np.float32)] * 2)
+
+    def run(self, mels: list[np.ndarray]) -> list[np.ndarray]:
+        return vocode(self.vocoder, mels)
+
+
+def set_torch_threads(threads: int) -> None:
+    """One Triton instance per process: pin its intra-op threads so instances don't oversubscribe cores."""
+    if threads > 0:
+        torch.set_num_threads(threads)

@@ -1,0 +1,222 @@
+"""Start a real Triton server on this machine with the project's model repository, and stop it cleanly.
+
+Triton comes from the nvidia-pytriton wheel (server binary, Python backend, a stub per Python version). We
+assemble a backend directory from it, derive a model repository (absolute voice path, chosen instance counts)
+under build/, start `tritonserver`, and wait until every model is ready and a real request succeeds.
+
+Run: python -m serving.launcher [--grpc-port 8001] [--http-port 8000] [--metrics-port 8002] [--instances acoustic=2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import sysconfig
+import time
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from google.protobuf import text_format
+from tritonclient.grpc import model_config_pb2
+
+from serving.probe import probe
+
+logger = logging.getLogger(__name__)
+REPO = Path(__file__).resolve().parents[1]
+STAGE_REPOSITORY = REPO / "model_repository"
+ENSEMBLE_REPOSITORY = REPO / "ensembles"
+DEFAULT_VOICE_DIR = REPO / "voices" / "default"
+
+
+@dataclass(frozen=True)
+class ServerOptions:
+    grpc_port: int = 8001
+    http_port: int = 8000
+    metrics_port: int = 8002
+    instances: dict[str, int] = field(default_factory=dict)  # stage -> instance count override
+    dynamic_batching: bool = True
+    build_dir: Path = REPO / "build"
+    voice_dir: Path = DEFAULT_VOICE_DIR
+    exit_timeout_s: int = 30
+
+
+def triton_home() -> Path:
+    """Where the nvidia-pytriton wheel keeps tritonserver."""
+    import pytriton
+
+    return Path(pytriton.__file__).parent / "tritonserver"
+
+
+def backend_directory(build_dir: Path) -> Path:
+    """A backends/ folder with the Python backend and the stub for the running interpreter."""
+    home = triton_home()
+    python_dir = build_dir / "backends" / "python"
+    python_dir.mkdir(parents=True, exist_ok=True)
+    version = f"{sys.version_info.major}.{sys.version_info.minor}"
+    sources = {
+        "libtriton_python.so": home / "backends" / "python" / "libtriton_python.so",
+        "triton_python_backend_utils.py": home / "backends" / "python" / "triton_python_backend_utils.py",
+        "triton_python_backend_stub": home / "python_backend_stubs" / version / "triton_python_backend_stub",
+    }
+    for name, source in sources.items():
+        if not source.exists():
+            raise FileNotFoundError(f"{source} is missing: is nvidia-pytriton installed for Python {version}?")
+        target = python_dir / name
+        target.unlink(missing_ok=True)
+        target.symlink_to(source)
+    return python_dir.parent
+
+
+def derive_repository(options: ServerOptions) -> Path:
+    """Copy configs into build/model_repository with overrides; version folders are symlinks to the sources."""
+    target = options.build_dir / "model_repository"
+    shutil.rmtree(target, ignore_errors=True)
+    target.mkdir(parents=True)
+    for source_root in (STAGE_REPOSITORY, ENSEMBLE_REPOSITORY):
+        for model_dir in sorted(p for p in source_root.iterdir() if (p / "config.pbtxt").exists()):
+            config = text_format.Parse((model_dir / "config.pbtxt").read_text(), model_config_pb2.ModelConfig())
+            if "voice_dir" in config.parameters:
+                config.parameters["voice_dir"].string_value = str(options.voice_dir.resolve())
+            if model_dir.name in options.instances:
+                config.instance_group[0].count = options.instances[model_dir.name]
+            if not options.dynamic_batching:
+                config.ClearField("dynamic_batching")
+            (target / model_dir.name).mkdir()
+            (target / model_dir.name / "config.pbtxt").write_text(text_format.MessageToString(config))
+            (target / model_dir.name / "1").symlink_to(model_dir / "1")
+    return target
+
+
+def server_environment() -> dict[str, str]:
+    """The bundled libraries and libpython on the loader path; this venv's python3 first for the stubs."""
+    site_packages = triton_home().parents[1]
+    libraries = [str(site_packages / "nvidia_pytriton.libs"), sysconfig.get_config_var("LIBDIR") or ""]
+    env = dict(os.environ)
+    env["LD_LIBRARY_PATH"] = ":".join(filter(None, [*libraries, env.get("LD_LIBRARY_PATH", "")]))
+    env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
+    return env
+
+
+def server_command(options: ServerOptions, repository: Path, backends: Path) -> list[str]:
+    return [
+        str(triton_home() / "bin" / "tritonserver"),
+        f"--model-repository={repository}",
+        f"--backend-directory={backends}",
+        f"--grpc-port={options.grpc_port}",
+        f"--http-port={options.http_port}",
+        f"--metrics-port={options.metrics_port}",
+        f"--exit-timeout-secs={options.exit_timeout_s}",
+        "--strict-readiness=true",
+        "--log-info=false",
+    ]
+
+
+class TritonServer:
+    """A running tritonserver process; use as a context manager or call start()/stop()."""
+
+    def __init__(self, options: ServerOptions, log_path: Path | None = None) -> None:
+        self.options = options
+        self.log_path = log_path or options.build_dir / "tritonserver.log"
+        self.process: subprocess.Popen | None = None
+
+    @property
+    def grpc_url(self) -> str:
+        return f"localhost:{self.options.grpc_port}"
+
+    @property
+    def http_url(self) -> str:
+        return f"localhost:{self.options.http_port}"
+
+    def start(self, timeout_s: float = 300.0) -> None:
+        repository = derive_repository(self.options)
+        backends = backend_directory(self.options.build_dir)
+        self.log_path.parent.mkdir(parents=True, exist_ok=True)
+        log = open(self.log_path, "wb")
+        self.process = subprocess.Popen(
+            server_command(self.options, repository, backends), stdout=log, stderr=subprocess.STDOUT, env=server_environment()
+        )
+        self.wait_until_ready(timeout_s)
+
+    def wait_until_ready(self, timeout_s: float) -> None:
+        """Ready means: every model reports ready AND a real request through `tts` returns audio."""
+        deadline = time.monotonic() + timeout_s
+        problem = "not started"
+        while time.monotonic() < deadline:
+            if self.process and self.process.poll() is not None:
+                raise RuntimeError(f"tritonserver exited with {self.process.returncode}; see {self.log_path}")
+            problem = probe(self.grpc_url, timeout_s=10.0)
+            if problem is None:
+                return
+            time.sleep(1.0)
+        self.stop()
+        raise TimeoutError(f"Triton not ready after {timeout_s:.0f} s ({problem}); see {self.log_path}")
+
+    def stop(self) -> None:
+        """SIGTERM lets Triton finish in-flight requests (up to --exit-timeout-secs); then kill."""
+        if self.process and self.process.poll() is None:
+            self.process.send_signal(signal.SIGTERM)
+            try:
+                self.process.wait(timeout=self.options.exit_timeout_s + 10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+
+    def __enter__(self) -> "TritonServer":
+        self.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.stop()
+
+
+def _instances(values: list[str]) -> dict[str, int]:
+    pairs = (v.split("=", 1) for v in values)
+    return {name: int(count) for name, count in pairs}
+
+
+def _interrupt(signum: int, frame) -> None:
+    """SIGTERM takes the same clean-shutdown path as Ctrl-C."""
+    raise KeyboardInterrupt
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--grpc-port", type=int, default=8001)
+    parser.add_argument("--http-port", type=int, default=8000)
+    parser.add_argument("--metrics-port", type=int, default=8002)
+    parser.add_argument("--instances", nargs="*", default=[], metavar="STAGE=N", help="e.g. vocoder=2")
+    parser.add_argument("--voice-dir", type=Path, default=DEFAULT_VOICE_DIR, help="a voice artifact directory")
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    options = ServerOptions(
+        args.grpc_port, args.http_port, args.metrics_port, _instances(args.instances), voice_dir=args.voice_dir
+    )
+    server = TritonServer(options)
+    signal.signal(signal.SIGTERM, _interrupt)
+    print(f"starting Triton (log: {server.log_path}) ...", flush=True)
+    try:
+        server.start()
+        print(
+            f"\nTriton is serving the TTS ensemble `tts` with the default voice on the CPU:\n"
+            f"  gRPC     localhost:{options.grpc_port}\n"
+            f"  HTTP     http://localhost:{options.http_port}  (ready: /v2/health/ready, model: /v2/models/tts)\n"
+            f"  metrics  http://localhost:{options.metrics_port}/metrics\n"
+            f"Try:  .venv/bin/python -m serving.say 'Hello from Triton.' -o hello.wav --url localhost:{options.grpc_port}\n"
+            f"Ctrl-C stops it.",
+            flush=True,
+        )
+        server.process.wait()
+        sys.exit(f"tritonserver exited with {server.process.returncode}; see {server.log_path}")
+    except KeyboardInterrupt:
+        print("\nstopping Triton ...", flush=True)
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

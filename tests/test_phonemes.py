@@ -1,0 +1,45 @@
+"""One inventory and one frontend function for training and serving."""
+
+import pytest
+
+from tests.conftest import SENTENCES
+from training.dataset import teacher_audio
+from triton_tts.phonemes import BOS, EOS, PAD, PhonemeInventory, phonemize, text_to_ids
+from triton_tts.pipeline import Synthesizer
+
+
+def test_training_and_serving_give_the_same_ids(default_voice) -> None:
+    config = default_voice.config
+    synthesizer = Synthesizer(default_voice)
+    for speaker, espeak_voice in config.speakers.items():
+        for sentence in SENTENCES:
+            _, training_tokens, _ = teacher_audio(sentence, espeak_voice)
+            served = synthesizer.acoustic_input(sentence, speaker)
+            assert config.inventory.ids(training_tokens) == served.ids
+            assert served.ids == text_to_ids(sentence, espeak_voice, config.inventory)
+
+
+def test_shipped_inventory_covers_everyday_text(default_voice) -> None:
+    inventory = default_voice.config.inventory
+    for speaker, espeak_voice in default_voice.config.speakers.items():
+        for sentence in SENTENCES:
+            tokens = phonemize(sentence, espeak_voice)
+            assert len(inventory.ids(tokens)) == len(tokens), (speaker, sentence)
+
+
+def test_token_sequence_shape() -> None:
+    tokens = phonemize("Hello there, world?", "en-us")
+    assert tokens[0] == BOS and tokens[-1] == EOS
+    assert "<,>" in tokens and tokens[-2] == "<?>"
+    assert " " in tokens
+
+
+def test_inventory_is_deterministic_and_validated() -> None:
+    a = PhonemeInventory.from_token_sequences([["b", "a"], ["c"]])
+    b = PhonemeInventory.from_token_sequences([["c"], ["a", "b"]])
+    assert a == b and a.tokens[0] == PAD
+    assert a.ids(["'a", "zz", "c"]) == [a.tokens.index("a"), a.tokens.index("c")]  # stress fallback, unknown dropped
+    with pytest.raises(ValueError):
+        PhonemeInventory(("a", PAD))
+    with pytest.raises(ValueError):
+        PhonemeInventory((PAD, "a", "a"))

@@ -1,0 +1,47 @@
+"""The per-request error contract, without Triton: bad requests get their own error, good ones still run."""
+
+from types import SimpleNamespace
+
+from triton_tts.frontend import InvalidRequest
+from triton_tts.triton_batch import execute_batch
+
+
+class FakeError:
+    INVALID_ARG, INTERNAL = "INVALID_ARG", "INTERNAL"
+
+    def __init__(self, message: str, code: str) -> None:
+        self.message, self.code = message, code
+
+
+fake_pb_utils = SimpleNamespace(
+    TritonError=FakeError,
+    InferenceResponse=lambda output_tensors=None, error=None: SimpleNamespace(outputs=output_tensors, error=error),
+)
+
+
+def decode(request: int) -> int:
+    if request < 0:
+        raise InvalidRequest(f"negative: {request}")
+    return request
+
+
+def test_bad_requests_get_their_own_errors_and_good_ones_run_as_one_batch() -> None:
+    batches = []
+
+    def compute(items):
+        batches.append(items)
+        return [i * 10 for i in items]
+
+    responses = execute_batch(fake_pb_utils, [1, -2, 3, -4], decode, compute, lambda r: [r])
+    assert batches == [[1, 3]]
+    assert [r.outputs for r in responses] == [[10], None, [30], None]
+    assert responses[1].error.code == "INVALID_ARG" and "negative: -2" in responses[1].error.message
+
+
+def test_a_failing_batch_fails_its_requests_not_the_call() -> None:
+    def compute(items):
+        raise RuntimeError("boom")
+
+    responses = execute_batch(fake_pb_utils, [1, -1], decode, compute, lambda r: [r])
+    assert responses[0].error.code == "INTERNAL" and "boom" in responses[0].error.message
+    assert responses[1].error.code == "INVALID_ARG"

@@ -1,0 +1,1 @@
+"""The default voice's recipe: corpus, espeak-ng teacher data, training, evaluation."""

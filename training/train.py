@@ -1,0 +1,194 @@
+"""Train the default voice's acoustic model on the teacher data; resumable, seeded, with a progress bar.
+
+Run: python -m training.train --data data --run runs/default --out voices/default
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import math
+import random
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+from torch.nn import functional as F
+from tqdm import tqdm
+
+from training.dataset import Utterance
+from training.recipe import SPEAKERS, Recipe
+from triton_tts.acoustic import AcousticModel, sequence_mask
+from triton_tts.phonemes import PhonemeInventory
+from triton_tts.voice import VoiceConfig, save_voice
+
+logger = logging.getLogger(__name__)
+CHECKPOINT = "checkpoint.pt"
+
+
+def load_split(data_dir: Path, split: str) -> tuple[list[Utterance], str]:
+    saved = torch.load(data_dir / f"{split}.pt", weights_only=False)
+    return saved["utterances"], saved["corpus_hash"]
+
+
+def make_batches(utterances: list[Utterance], max_frames: int, rng: random.Random) -> list[list[int]]:
+    """Group utterances of similar length so each batch pads to at most `max_frames` frames; shuffled."""
+    order = sorted(range(len(utterances)), key=lambda i: utterances[i].mel.shape[1] + rng.random())
+    batches, current = [], []
+    for i in order:
+        longest = max([utterances[j].mel.shape[1] for j in current] + [utterances[i].mel.shape[1]])
+        if current and longest * (len(current) + 1) > max_frames:
+            batches.append(current)
+            current = []
+        current.append(i)
+    batches.append(current)
+    rng.shuffle(batches)
+    return batches
+
+
+def collate(utterances: list[Utterance], inventory: PhonemeInventory) -> dict[str, torch.Tensor]:
+    """Pad one batch: ids, lengths, speakers, durations (B, T); mel (B, n_mels, F) and frame lengths."""
+    speakers = list(SPEAKERS)
+    ids = [torch.tensor(inventory.ids(u.tokens)) for u in utterances]
+    if any(len(i) != len(u.tokens) for i, u in zip(ids, utterances)):
+        raise ValueError("every training token must be in the inventory")
+    mels = [u.mel.float() for u in utterances]
+    n_mels, max_frames = mels[0].shape[0], max(m.shape[1] for m in mels)
+    mel = torch.full((len(mels), n_mels, max_frames), math.log(1e-5))
+    for k, m in enumerate(mels):
+        mel[k, :, : m.shape[1]] = m
+    return {
+        "ids": torch.nn.utils.rnn.pad_sequence(ids, batch_first=True),
+        "lengths": torch.tensor([len(i) for i in ids]),
+        "speakers": torch.tensor([speakers.index(u.speaker) for u in utterances]),
+        "durations": torch.nn.utils.rnn.pad_sequence(
+            [torch.from_numpy(u.durations.astype("int64")) for u in utterances], batch_first=True
+        ),
+        "mel": mel,
+        "frame_lengths": torch.tensor([m.shape[1] for m in mels]),
+    }
+
+
+def losses(model: AcousticModel, batch: dict[str, torch.Tensor]) -> tuple[torch.Tensor, torch.Tensor]:
+    """Masked mel L1 (teacher durations) and duration MSE in log(1 + frames)."""
+    mel, _, log_durations = model(batch["ids"], batch["lengths"], batch["speakers"], durations=batch["durations"])
+    frame_mask = sequence_mask(batch["frame_lengths"], mel.shape[-1])[:, None, :]
+    mel_loss = (F.l1_loss(mel, batch["mel"], reduction="none") * frame_mask).sum() / (frame_mask.sum() * mel.shape[1])
+    token_mask = sequence_mask(batch["lengths"], batch["ids"].shape[1])
+    target = torch.log1p(batch["durations"].float())
+    duration_loss = (((log_durations - target) ** 2) * token_mask).sum() / token_mask.sum()
+    return mel_loss, duration_loss
+
+
+def learning_rate(step: int, recipe: Recipe) -> float:
+    """Linear warm-up, then cosine decay to 5% of the peak."""
+    if step < recipe.warmup_steps:
+        return recipe.learning_rate * (step + 1) / recipe.warmup_steps
+    progress = (step - recipe.warmup_steps) / max(1, recipe.steps - recipe.warmup_steps)
+    return recipe.learning_rate * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
+
+
+@torch.inference_mode()
+def validate(model: AcousticModel, utterances: list[Utterance], inventory: PhonemeInventory) -> dict[str, float]:
+    model.eval()
+    totals = [0.0, 0.0]
+    batches = make_batches(utterances, 8000, random.Random(0))
+    for indices in batches:
+        mel_loss, duration_loss = losses(model, collate([utterances[i] for i in indices], inventory))
+        totals[0] += mel_loss.item() / len(batches)
+        totals[1] += duration_loss.item() / len(batches)
+    model.train()
+    return {"mel_l1": totals[0], "duration_mse": totals[1]}
+
+
+def train(data_dir: Path, run_dir: Path, recipe: Recipe, threads: int = 2) -> tuple[AcousticModel, VoiceConfig, list[float]]:
+    """Train (resuming from `run_dir` if it holds a checkpoint); returns the model, its config and the loss history."""
+    torch.set_num_threads(threads)
+    train_set, data_hash = load_split(data_dir, "train")
+    validation_set, _ = load_split(data_dir, "validation")
+    inventory = PhonemeInventory.from_token_sequences(u.tokens for u in train_set)
+    model_config = replace(recipe.model, n_tokens=len(inventory), n_speakers=len(SPEAKERS))
+    torch.manual_seed(recipe.seed)
+    model = AcousticModel(model_config)
+    optimizer = torch.optim.AdamW(model.parameters(), lr=recipe.learning_rate, weight_decay=0.01)
+    rng = random.Random(recipe.seed)
+    step, history, elapsed = 0, [], 0.0
+    run_dir.mkdir(parents=True, exist_ok=True)
+    checkpoint_path = run_dir / CHECKPOINT
+    if checkpoint_path.exists():
+        state = torch.load(checkpoint_path, weights_only=False)
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        step, history, elapsed = state["step"], state["history"], state["elapsed"]
+        rng.setstate(state["rng"])
+        torch.set_rng_state(state["torch_rng"])
+        logger.info("resumed from %s at step %d", checkpoint_path, step)
+    model.train()
+    started = time.monotonic() - elapsed
+    batches: list[list[int]] = []
+    progress = tqdm(total=recipe.steps, initial=step, desc="train", unit="step")
+    while step < recipe.steps:
+        if not batches:
+            batches = make_batches(train_set, recipe.max_frames_per_batch, rng)
+        batch = collate([train_set[i] for i in batches.pop()], inventory)
+        for group in optimizer.param_groups:
+            group["lr"] = learning_rate(step, recipe)
+        mel_loss, duration_loss = losses(model, batch)
+        optimizer.zero_grad()
+        (mel_loss + duration_loss).backward()
+        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
+        optimizer.step()
+        step += 1
+        history.append(mel_loss.item() + duration_loss.item())
+        progress.update(1)
+        progress.set_postfix(mel=f"{mel_loss.item():.3f}", dur=f"{duration_loss.item():.3f}")
+        if step % 250 == 0 or step == recipe.steps:
+            batches = []  # the epoch's remaining order is not checkpointed: restart it after a resume, too
+            torch.save(
+                {
+                    "model": model.state_dict(),
+                    "optimizer": optimizer.state_dict(),
+                    "step": step,
+                    "history": history,
+                    "elapsed": time.monotonic() - started,
+                    "rng": rng.getstate(),
+                    "torch_rng": torch.get_rng_state(),
+                },
+                checkpoint_path,
+            )
+    progress.close()
+    metrics = validate(model, validation_set, inventory)
+    logger.info("validation: %s", metrics)
+    provenance = {
+        "corpus_hash": data_hash,
+        "utterances": len(train_set),
+        "steps": step,
+        "train_seconds": round(time.monotonic() - started),
+        "seed": recipe.seed,
+        "validation": {k: round(v, 4) for k, v in metrics.items()},
+    }
+    config = VoiceConfig("espeak-distilled-v1", dict(SPEAKERS), inventory, recipe.mel, model_config, provenance)
+    return model.eval(), config, history
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", type=Path, default=Path("data"))
+    parser.add_argument("--run", type=Path, default=Path("runs/default"), help="checkpoints; rerun to resume")
+    parser.add_argument("--out", type=Path, default=Path("voices/default"), help="where the voice artifact goes")
+    parser.add_argument("--quick", action="store_true", help="a tiny model for tests")
+    parser.add_argument("--steps", type=int, help="override the recipe's step count")
+    parser.add_argument("--threads", type=int, default=2)
+    args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    recipe = Recipe.quick() if args.quick else Recipe()
+    if args.steps:
+        recipe = replace(recipe, steps=args.steps)
+    model, config, _ = train(args.data, args.run, recipe, args.threads)
+    save_voice(args.out, config, model)
+    logger.info("voice written to %s", args.out)
+
+
+if __name__ == "__main__":
+    main()
