@@ -5,18 +5,18 @@ import pytest
 from tests.conftest import SENTENCES
 from training.dataset import teacher_audio
 from triton_tts.phonemes import BOS, EOS, PAD, PhonemeInventory, phonemize, text_to_ids
-from triton_tts.pipeline import Synthesizer
+from triton_tts.frontend import TextFrontend
 
 
 def test_training_and_serving_give_the_same_ids(default_voice) -> None:
     config = default_voice.config
-    synthesizer = Synthesizer(default_voice)
+    frontend = TextFrontend(config)
     for speaker, espeak_voice in config.speakers.items():
         for sentence in SENTENCES:
             _, training_tokens, _ = teacher_audio(sentence, espeak_voice)
-            served = synthesizer.acoustic_input(sentence, speaker)
-            assert config.inventory.ids(training_tokens) == served.ids
-            assert served.ids == text_to_ids(sentence, espeak_voice, config.inventory)
+            served = frontend.process(sentence.encode(), speaker.encode()).ids.tolist()
+            assert config.inventory.ids(training_tokens) == served
+            assert served == text_to_ids(sentence, espeak_voice, config.inventory)
 
 
 def test_shipped_inventory_covers_everyday_text(default_voice) -> None:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from concurrent.futures import ThreadPoolExecutor
+import queue
+from functools import partial
 
 import numpy as np
 import pytest
@@ -10,6 +11,7 @@ import tritonclient.grpc as grpcclient
 from tritonclient.utils import InferenceServerException
 
 from tests.conftest import SENTENCES
+from triton_tts.offline import Synthesizer
 
 pytestmark = pytest.mark.slow
 LENGTHS_OF_TEXT = [
@@ -137,17 +139,16 @@ def batch_counts(client, model: str) -> tuple[int, int]:
 
 
 def speak_concurrently(url: str, requests: list[tuple[bytes, bytes | None, float | None]]) -> list:
-    """Send all requests at once, each from its own client; an error is returned, not raised."""
-
-    def one(request):
-        with grpcclient.InferenceServerClient(url) as c:
-            try:
-                return c.infer("tts", tts_inputs(*request)).as_numpy("AUDIO")[0]
-            except InferenceServerException as exc:
-                return exc
-
-    with ThreadPoolExecutor(len(requests)) as pool:
-        return list(pool.map(one, requests))
+    """Fire all requests at once (async, one client) and wait; an error is returned, not raised."""
+    done: queue.Queue = queue.Queue()
+    with grpcclient.InferenceServerClient(url) as c:
+        for index, request in enumerate(requests):
+            c.async_infer("tts", tts_inputs(*request), partial(lambda i, result, error: done.put((i, result, error)), index))
+        results: list = [None] * len(requests)
+        for _ in requests:
+            index, result, error = done.get(timeout=120)
+            results[index] = error if error is not None else result.as_numpy("AUDIO")[0]
+    return results
 
 
 def test_concurrent_requests_of_different_lengths_batch_and_match_unbatched(client, triton_server) -> None:
@@ -176,3 +177,11 @@ def test_bad_requests_do_not_harm_good_ones_in_the_same_batch(client, triton_ser
         else:
             assert isinstance(result, InferenceServerException) and result.status() == "StatusCode.INVALID_ARGUMENT"
     assert client.is_server_ready()
+
+
+def test_served_audio_is_the_offline_pipelines_audio(client, default_voice) -> None:
+    offline = Synthesizer(default_voice)
+    for text, voice in (("I paid $5.50 at 3:45pm. Then I left!", "en_gb_male"), (SENTENCES[1], "en_us_female")):
+        expected = offline.synthesize([text], [voice])[0]
+        served = speak(client, text, voice)
+        assert served.shape == expected.shape and snr_db(expected, served) > 40.0

@@ -1,7 +1,4 @@
-"""The whole TTS pipeline in one process (no server): text -> ids -> mel -> audio, batched.
-
-Serving splits these same steps across Triton stages; evaluation and the offline benchmark call them here.
-"""
+"""Batched building blocks shared by the stages, the offline synthesizer and evaluation: pad, run, unpad."""
 
 from __future__ import annotations
 
@@ -11,9 +8,7 @@ import numpy as np
 import torch
 
 from triton_tts.acoustic import AcousticModel
-from triton_tts.phonemes import text_to_ids
 from triton_tts.vocoder import GriffinLim
-from triton_tts.voice import Voice
 
 
 @dataclass(frozen=True)
@@ -59,25 +54,3 @@ def vocode(vocoder: GriffinLim, mels: list[np.ndarray]) -> list[np.ndarray]:
     batch, frame_lengths = pad_mels(mels, vocoder.mel.log_floor)
     audio, sample_lengths = vocoder(batch, frame_lengths)
     return [audio[row, : int(n)].numpy() for row, n in enumerate(sample_lengths)]
-
-
-class Synthesizer:
-    """Text to audio with one voice and one vocoder, for batches of utterances."""
-
-    def __init__(self, voice: Voice, vocoder: GriffinLim | None = None) -> None:
-        self.voice = voice
-        self.vocoder = vocoder or GriffinLim(voice.config.mel)
-
-    @property
-    def sample_rate(self) -> int:
-        return self.voice.config.mel.sample_rate
-
-    def acoustic_input(self, text: str, speaker: str, pace: float = 1.0) -> AcousticInput:
-        config = self.voice.config
-        ids = text_to_ids(text, config.speakers[speaker], config.inventory)
-        return AcousticInput(ids, config.speaker_id(speaker), pace)
-
-    def synthesize(self, texts: list[str], speakers: list[str], paces: list[float] | None = None) -> list[np.ndarray]:
-        paces = paces or [1.0] * len(texts)
-        items = [self.acoustic_input(t, s, p) for t, s, p in zip(texts, speakers, paces)]
-        return vocode(self.vocoder, generate_mels(self.voice.model, items))

@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs everything `make serve` and `make test` need on a fresh Debian/Ubuntu machine; safe to rerun.
+#   - Debian packages: espeak-ng (G2P and the teacher voice), fortunes + fortunes-min (the text corpus)
+#   - .venv with the project and its pinned Python dependencies (torch CPU build, nvidia-pytriton's Triton)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PYTHON=${PYTHON:-python3}
+VENV=.venv
+STAMP=$VENV/.installed
+
+need_apt=()
+[ -e /usr/lib/x86_64-linux-gnu/libespeak-ng.so.1 ] || ldconfig -p 2>/dev/null | grep -q libespeak-ng.so.1 || need_apt+=(espeak-ng)
+[ -e /usr/share/games/fortunes/fortunes ] || need_apt+=(fortunes fortunes-min)
+if [ ${#need_apt[@]} -gt 0 ]; then
+  sudo=""
+  [ "$(id -u)" -eq 0 ] || sudo="sudo"
+  echo "== apt-get install ${need_apt[*]}"
+  $sudo apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_apt[@]}" >/dev/null
+fi
+
+[ -x $VENV/bin/python ] || { echo "== creating $VENV"; "$PYTHON" -m venv $VENV; }
+wanted=$(sha256sum pyproject.toml | cut -c1-16)
+if [ "$(cat $STAMP 2>/dev/null)" != "$wanted" ]; then
+  echo "== pip install (pinned; torch is the CPU build)"
+  $VENV/bin/pip install -q --upgrade pip
+  $VENV/bin/pip install -q -e ".[training,serving,test]"
+  echo "$wanted" > $STAMP
+fi
