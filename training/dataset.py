@@ -8,7 +8,7 @@ from __future__ import annotations
 import argparse
 import logging
 import random
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from multiprocessing import Pool
 from pathlib import Path
 
@@ -30,8 +30,18 @@ class Utterance:
     sentence: str
     speaker: str
     tokens: list[str]
-    durations: np.ndarray  # frames per token, int16, sums to mel.shape[1]
+    durations: torch.Tensor  # frames per token, int16, sums to mel.shape[1]
     mel: torch.Tensor  # (n_mels, frames), float16
+
+
+def save_utterances(path: Path, utterances: list[Utterance], corpus_hash: str) -> None:
+    """Plain tensors, strings and lists, so loading needs no pickled classes (torch.load weights_only)."""
+    torch.save({"utterances": [asdict(u) for u in utterances], "corpus_hash": corpus_hash}, path)
+
+
+def load_utterances(path: Path) -> tuple[list[Utterance], str]:
+    saved = torch.load(path, weights_only=True)
+    return [Utterance(**u) for u in saved["utterances"]], saved["corpus_hash"]
 
 
 _log_mel: LogMel | None = None
@@ -59,7 +69,7 @@ def make_utterance(sentence: str, speaker: str, mel_config: MelConfig) -> Uttera
     with torch.inference_mode():
         mel = _log_mel(torch.from_numpy(audio)[None])[0]
     frames = alignment.samples_to_frames(sample_durations, mel_config.hop_length, mel.shape[1])
-    return Utterance(sentence, speaker, tokens, frames.astype(np.int16), mel.half())
+    return Utterance(sentence, speaker, tokens, torch.from_numpy(frames.astype(np.int16)), mel.half())
 
 
 def _make(args: tuple[str, str, MelConfig]) -> Utterance | None:
@@ -102,9 +112,7 @@ def main() -> None:
     for split, per_speaker in (("train", recipe.train_per_speaker), ("validation", recipe.validation_per_speaker)):
         pairs = assign_sentences(by_split[split], per_speaker, recipe.seed)
         utterances = generate(pairs, recipe.mel, args.workers)
-        torch.save(
-            {"utterances": utterances, "corpus_hash": corpus.corpus_hash([s for s, _ in pairs])}, args.out / f"{split}.pt"
-        )
+        save_utterances(args.out / f"{split}.pt", utterances, corpus.corpus_hash([s for s, _ in pairs]))
         logger.info("wrote %s: %d utterances", args.out / f"{split}.pt", len(utterances))
 
 

@@ -17,7 +17,7 @@ import torch
 from torch.nn import functional as F
 from tqdm import tqdm
 
-from training.dataset import Utterance
+from training.dataset import Utterance, load_utterances
 from training.recipe import SPEAKERS, Recipe
 from triton_tts.acoustic import AcousticModel, sequence_mask
 from triton_tts.phonemes import PhonemeInventory
@@ -25,11 +25,6 @@ from triton_tts.voice import VoiceConfig, save_voice
 
 logger = logging.getLogger(__name__)
 CHECKPOINT = "checkpoint.pt"
-
-
-def load_split(data_dir: Path, split: str) -> tuple[list[Utterance], str]:
-    saved = torch.load(data_dir / f"{split}.pt", weights_only=False)
-    return saved["utterances"], saved["corpus_hash"]
 
 
 def make_batches(utterances: list[Utterance], max_frames: int, rng: random.Random) -> list[list[int]]:
@@ -63,7 +58,7 @@ def collate(utterances: list[Utterance], inventory: PhonemeInventory) -> dict[st
         "lengths": torch.tensor([len(i) for i in ids]),
         "speakers": torch.tensor([speakers.index(u.speaker) for u in utterances]),
         "durations": torch.nn.utils.rnn.pad_sequence(
-            [torch.from_numpy(u.durations.astype("int64")) for u in utterances], batch_first=True
+            [u.durations.long() for u in utterances], batch_first=True
         ),
         "mel": mel,
         "frame_lengths": torch.tensor([m.shape[1] for m in mels]),
@@ -105,8 +100,8 @@ def validate(model: AcousticModel, utterances: list[Utterance], inventory: Phone
 def train(data_dir: Path, run_dir: Path, recipe: Recipe, threads: int = 2) -> tuple[AcousticModel, VoiceConfig, list[float]]:
     """Train (resuming from `run_dir` if it holds a checkpoint); returns the model, its config and the loss history."""
     torch.set_num_threads(threads)
-    train_set, data_hash = load_split(data_dir, "train")
-    validation_set, _ = load_split(data_dir, "validation")
+    train_set, data_hash = load_utterances(data_dir / "train.pt")
+    validation_set, _ = load_utterances(data_dir / "validation.pt")
     inventory = PhonemeInventory.from_token_sequences(u.tokens for u in train_set)
     model_config = replace(recipe.model, n_tokens=len(inventory), n_speakers=len(SPEAKERS))
     torch.manual_seed(recipe.seed)
