@@ -21,10 +21,10 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 [ -x $VENV/bin/python ] || { echo "== creating $VENV"; "$PYTHON" -m venv $VENV; }
-wanted=$(sha256sum pyproject.toml | cut -c1-16)
+wanted=$(cat pyproject.toml client/pyproject.toml | sha256sum | cut -c1-16)
 if [ "$(cat $STAMP 2>/dev/null)" != "$wanted" ]; then
   echo "== pip install (pinned; torch is the CPU build)"
   $VENV/bin/pip install -q --upgrade pip
-  $VENV/bin/pip install -q -e ".[training,serving,test]"
+  $VENV/bin/pip install -q -e ".[training,serving,test]" -e ./client
   echo "$wanted" > $STAMP
 fi

@@ -1,8 +1,9 @@
 """Start a real Triton server on this machine with the project's model repository, and stop it cleanly.
 
 Triton comes from the nvidia-pytriton wheel (server binary, Python backend, a stub per Python version). We
-assemble a backend directory from it, derive a model repository (absolute voice path, chosen instance counts)
-under build/, start `tritonserver`, and wait until every model is ready and a real request succeeds.
+assemble a backend directory from it, derive a model repository (chosen instance counts, optionally no
+dynamic batching) under build/, point the stages at the voice with $TTS_VOICE_DIR, start `tritonserver`, and
+wait until every model is ready and a real request succeeds.
 
 Run: python -m serving.launcher [--grpc-port 8001] [--http-port 8000] [--metrics-port 8002] [--instances acoustic=2]
 """
@@ -10,9 +11,12 @@ Run: python -m serving.launcher [--grpc-port 8001] [--http-port 8000] [--metrics
 from __future__ import annotations
 
 import argparse
+import importlib.util
 import logging
 import os
+import re
 import shutil
+import secrets
 import signal
 import subprocess
 import sys
@@ -21,10 +25,9 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from google.protobuf import text_format
-from tritonclient.grpc import model_config_pb2
-
 from serving.probe import probe
+from serving.triton_args import EXIT_TIMEOUT_S, triton_args
+from triton_tts.model_config import VOICE_DIR_ENV
 
 logger = logging.getLogger(__name__)
 REPO = Path(__file__).resolve().parents[1]
@@ -42,14 +45,15 @@ class ServerOptions:
     dynamic_batching: bool = True
     build_dir: Path = REPO / "build"
     voice_dir: Path = DEFAULT_VOICE_DIR
-    exit_timeout_s: int = 30
+    exit_timeout_s: int = EXIT_TIMEOUT_S
 
 
 def triton_home() -> Path:
-    """Where the nvidia-pytriton wheel keeps tritonserver."""
-    import pytriton
-
-    return Path(pytriton.__file__).parent / "tritonserver"
+    """Where the nvidia-pytriton wheel keeps tritonserver (found, not imported: importing pulls in tritonclient)."""
+    spec = importlib.util.find_spec("pytriton")
+    if spec is None or not spec.submodule_search_locations:
+        raise FileNotFoundError("nvidia-pytriton is not installed: run make setup")
+    return Path(spec.submodule_search_locations[0]) / "tritonserver"
 
 
 def backend_directory(build_dir: Path) -> Path:
@@ -72,48 +76,55 @@ def backend_directory(build_dir: Path) -> Path:
     return python_dir.parent
 
 
+def derive_config(text: str, stage: str, options: ServerOptions) -> str:
+    """A stage's config.pbtxt with this run's instance count and, for baselines, no dynamic batcher."""
+    if stage in options.instances:
+        text, found = re.subn(r"(instance_group \[ \{ count: )\d+", rf"\g<1>{options.instances[stage]}", text)
+        if not found:
+            raise ValueError(f"{stage}/config.pbtxt has no one-line instance_group to override")
+    if not options.dynamic_batching:
+        text = re.sub(r"dynamic_batching \{[^}]*\}\n", "", text)
+    return text
+
+
 def derive_repository(options: ServerOptions) -> Path:
-    """Copy configs into build/model_repository with overrides; version folders are symlinks to the sources."""
+    """build/model_repository: every stage and ensemble, configs derived for this run, version folders linked."""
     target = options.build_dir / "model_repository"
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
+    unknown = set(options.instances) - {p.name for p in STAGE_REPOSITORY.iterdir()}
+    if unknown:
+        raise ValueError(f"no stage named {', '.join(sorted(unknown))}")
     for source_root in (STAGE_REPOSITORY, ENSEMBLE_REPOSITORY):
         for model_dir in sorted(p for p in source_root.iterdir() if (p / "config.pbtxt").exists()):
-            config = text_format.Parse((model_dir / "config.pbtxt").read_text(), model_config_pb2.ModelConfig())
-            if "voice_dir" in config.parameters:
-                config.parameters["voice_dir"].string_value = str(options.voice_dir.resolve())
-            if model_dir.name in options.instances:
-                config.instance_group[0].count = options.instances[model_dir.name]
-            if not options.dynamic_batching:
-                config.ClearField("dynamic_batching")
             (target / model_dir.name).mkdir()
-            (target / model_dir.name / "config.pbtxt").write_text(text_format.MessageToString(config))
+            config = derive_config((model_dir / "config.pbtxt").read_text(), model_dir.name, options)
+            (target / model_dir.name / "config.pbtxt").write_text(config)
             (target / model_dir.name / "1").symlink_to(model_dir / "1")
     return target
 
 
-def server_environment() -> dict[str, str]:
+def server_environment(options: ServerOptions) -> dict[str, str]:
     """The bundled libraries and libpython on the loader path; this venv's python3 first for the stubs."""
     site_packages = triton_home().parents[1]
     libraries = [str(site_packages / "nvidia_pytriton.libs"), sysconfig.get_config_var("LIBDIR") or ""]
     env = dict(os.environ)
     env["LD_LIBRARY_PATH"] = ":".join(filter(None, [*libraries, env.get("LD_LIBRARY_PATH", "")]))
     env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
+    env[VOICE_DIR_ENV] = str(options.voice_dir.resolve())
     return env
 
 
 def server_command(options: ServerOptions, repository: Path, backends: Path) -> list[str]:
-    return [
-        str(triton_home() / "bin" / "tritonserver"),
-        f"--model-repository={repository}",
-        f"--backend-directory={backends}",
-        f"--grpc-port={options.grpc_port}",
-        f"--http-port={options.http_port}",
-        f"--metrics-port={options.metrics_port}",
-        f"--exit-timeout-secs={options.exit_timeout_s}",
-        "--strict-readiness=true",
-        "--log-info=false",
-    ]
+    args = triton_args(
+        str(repository),
+        options.grpc_port,
+        options.http_port,
+        options.metrics_port,
+        admin_key=secrets.token_hex(16),  # local runs need no admin APIs: an unguessable key disables them
+        exit_timeout_s=options.exit_timeout_s,
+    )
+    return [str(triton_home() / "bin" / "tritonserver"), *args, f"--backend-directory={backends}"]
 
 
 class TritonServer:
@@ -138,7 +149,7 @@ class TritonServer:
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
         log = open(self.log_path, "wb")
         self.process = subprocess.Popen(
-            server_command(self.options, repository, backends), stdout=log, stderr=subprocess.STDOUT, env=server_environment()
+            server_command(self.options, repository, backends), stdout=log, stderr=subprocess.STDOUT, env=server_environment(self.options)
         )
         self.wait_until_ready(timeout_s)
 
@@ -206,7 +217,7 @@ def main() -> None:
             f"  gRPC     localhost:{options.grpc_port}\n"
             f"  HTTP     http://localhost:{options.http_port}  (ready: /v2/health/ready, model: /v2/models/tts)\n"
             f"  metrics  http://localhost:{options.metrics_port}/metrics\n"
-            f"Try:  .venv/bin/python -m serving.say 'Hello from Triton.' -o hello.wav --url localhost:{options.grpc_port}\n"
+            f"Try:  .venv/bin/tts say 'Hello from Triton.' -o hello.wav --server localhost:{options.grpc_port}\n"
             f"Ctrl-C stops it.",
             flush=True,
         )

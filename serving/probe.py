@@ -1,7 +1,7 @@
 """Readiness that means "can speak": Triton's own readiness misses a dead Python stub (server issues
 7230, 8604), so the probe also sends one short real request through the ensemble.
 
-Run: python -m serving.probe [--url localhost:8001]   (exit 0 = ready; for Kubernetes exec probes too)
+Run: python -m serving.probe [--url localhost:8001] [--timeout 5]   (exit 0 = ready; a Kubernetes exec probe)
 """
 
 from __future__ import annotations
@@ -9,37 +9,22 @@ from __future__ import annotations
 import argparse
 import sys
 
-import numpy as np
-import tritonclient.grpc as grpcclient
-from tritonclient.utils import InferenceServerException
+from triton_tts_client import RetryPolicy, TTSClient, TTSError
 
-MODELS = ("text_frontend", "acoustic", "vocoder", "tts")
+MODELS = ("text_frontend", "acoustic", "vocoder", "voices", "tts")
 PROBE_TEXT = "Ready."
-
-
-def text_input(text: str) -> grpcclient.InferInput:
-    tensor = grpcclient.InferInput("TEXT", [1, 1], "BYTES")
-    tensor.set_data_from_numpy(np.array([[text.encode()]], dtype=object))
-    return tensor
 
 
 def probe(url: str, timeout_s: float = 10.0) -> str | None:
     """None when the server and every stage are ready and a short request returns audio; else what is wrong."""
-    client = grpcclient.InferenceServerClient(url)
-    try:
-        if not client.is_server_ready(client_timeout=timeout_s):
-            return "server not ready"
-        for model in MODELS:
-            if not client.is_model_ready(model, client_timeout=timeout_s):
-                return f"model {model} not ready"
-        result = client.infer("tts", [text_input(PROBE_TEXT)], client_timeout=timeout_s)
-        if result.as_numpy("AUDIO").size == 0:
-            return "tts returned no audio"
-        return None
-    except InferenceServerException as exc:
-        return f"{exc.status() or 'error'}: {exc.message()}"
-    finally:
-        client.close()
+    with TTSClient(url, deadline_s=timeout_s, retry=RetryPolicy(max_rounds=1)) as client:
+        if not client.ready(MODELS):
+            return f"server or one of {', '.join(MODELS)} not ready"
+        try:
+            audio = client.synthesize(PROBE_TEXT)
+        except TTSError as exc:
+            return str(exc)
+    return None if audio.duration > 0 else "tts returned no audio"
 
 
 def main() -> None:

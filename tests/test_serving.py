@@ -2,16 +2,17 @@
 
 from __future__ import annotations
 
-import queue
-from functools import partial
+import asyncio
 
+import grpc
 import numpy as np
 import pytest
-import tritonclient.grpc as grpcclient
-from tritonclient.utils import InferenceServerException
 
 from tests.conftest import SENTENCES
+from serving.triton_http import batch_counts, get_json, infer
 from triton_tts.offline import Synthesizer
+from triton_tts_client import AsyncTTSClient, InvalidRequestError, RetryPolicy, TTSClient, protocol
+from triton_tts_client._proto.inference_pb2_grpc import GRPCInferenceServiceStub
 
 pytestmark = pytest.mark.slow
 LENGTHS_OF_TEXT = [
@@ -26,32 +27,21 @@ LENGTHS_OF_TEXT = [
 ]
 
 
-def tensor(name: str, value, datatype: str) -> grpcclient.InferInput:
-    array = np.array([[value]], dtype=object if datatype == "BYTES" else np.float32)
-    result = grpcclient.InferInput(name, list(array.shape), datatype)
-    result.set_data_from_numpy(array)
-    return result
-
-
-def tts_inputs(text: bytes, voice: bytes | None = None, rate: float | None = None) -> list[grpcclient.InferInput]:
-    inputs = [tensor("TEXT", text, "BYTES")]
-    if voice is not None:
-        inputs.append(tensor("VOICE", voice, "BYTES"))
-    if rate is not None:
-        inputs.append(tensor("RATE", rate, "FP32"))
-    return inputs
-
-
 @pytest.fixture(scope="module")
 def client(triton_server):
-    with grpcclient.InferenceServerClient(triton_server.grpc_url) as c:
+    with TTSClient(triton_server.grpc_url, retry=RetryPolicy(max_rounds=1)) as c:
         yield c
 
 
-def speak(client, text: str, voice: str | None = None, rate: float | None = None) -> np.ndarray:
-    result = client.infer("tts", tts_inputs(text.encode(), voice and voice.encode(), rate))
-    assert int(result.as_numpy("SAMPLE_RATE").reshape(-1)[0]) == 22050
-    return result.as_numpy("AUDIO")[0]
+def speak(client: TTSClient, text: str, voice: str | None = None, rate: float = 1.0) -> np.ndarray:
+    audio = client.synthesize(text, voice, rate)
+    assert audio.sample_rate == 22050
+    return audio.samples
+
+
+def snr_db(reference: np.ndarray, other: np.ndarray) -> float:
+    noise = float(np.sum((reference - other) ** 2))
+    return float("inf") if noise == 0 else 10 * np.log10(float(np.sum(reference**2)) / noise)
 
 
 def test_ensemble_returns_speech(client) -> None:
@@ -61,35 +51,30 @@ def test_ensemble_returns_speech(client) -> None:
     assert np.sqrt(np.mean(audio**2)) > 0.01, "audio is not silent"
 
 
-def test_metadata_documents_the_contract(client) -> None:
-    metadata = client.get_model_metadata("tts", as_json=True)
+def test_metadata_documents_the_contract(triton_server) -> None:
+    metadata = get_json(triton_server.http_url, "/v2/models/tts")
     assert [i["name"] for i in metadata["inputs"]] == ["TEXT", "VOICE", "RATE"]
     assert [o["name"] for o in metadata["outputs"]] == ["AUDIO", "SAMPLE_RATE"]
-    config = client.get_model_config("tts", as_json=True)["config"]
+    config = get_json(triton_server.http_url, "/v2/models/tts/config")
     assert [i.get("optional", False) for i in config["input"]] == [False, True, True]
 
 
-def test_stages_chain_by_hand(client) -> None:
-    front = client.infer("text_frontend", tts_inputs(b"Hello there."))
-    ids = front.as_numpy("PHONEME_IDS")
-    assert ids.shape[0] == 1 and ids.shape[1] > 5
-    acoustic_inputs = []
-    for name, dtype in (("PHONEME_IDS", "INT64"), ("SEGMENT_LENGTHS", "INT64"), ("SPEAKER", "INT64"), ("PACE", "FP32")):
-        value = front.as_numpy(name)
-        acoustic_inputs.append(grpcclient.InferInput(name, list(value.shape), dtype))
-        acoustic_inputs[-1].set_data_from_numpy(value)
-    mel = client.infer("acoustic", acoustic_inputs).as_numpy("MEL")
+def test_stages_chain_by_hand(client, triton_server) -> None:
+    url = triton_server.http_url
+    front = infer(url, "text_frontend", {"TEXT": ("BYTES", np.array([["Hello there."]], dtype=object))})
+    assert front["PHONEME_IDS"].shape[0] == 1 and front["PHONEME_IDS"].shape[1] > 5
+    types = {"PHONEME_IDS": "INT64", "SEGMENT_LENGTHS": "INT64", "SPEAKER": "INT64", "PACE": "FP32"}
+    mel = infer(url, "acoustic", {name: (dtype, front[name]) for name, dtype in types.items()})["MEL"]
     assert mel.shape[:2] == (1, 80) and mel.shape[2] > 10
-    mel_input = grpcclient.InferInput("MEL", list(mel.shape), "FP32")
-    mel_input.set_data_from_numpy(mel)
-    audio = client.infer("vocoder", [mel_input]).as_numpy("AUDIO")
+    audio = infer(url, "vocoder", {"MEL": ("FP32", mel.astype(np.float32))})["AUDIO"]
     assert audio.shape[1] == (mel.shape[2] - 1) * 256
-    np.testing.assert_array_equal(audio[0], speak(client, "Hello there."))
+    assert snr_db(speak(client, "Hello there."), audio[0].astype(np.float32)) > 40.0  # JSON rounds the mel
 
 
 def test_voices_and_rate_change_the_audio(client) -> None:
+    assert client.voices() == ["en_us_male", "en_us_female", "en_gb_male"]
     text = "Every voice reads this sentence."
-    voices = {v: speak(client, text, v) for v in ("en_us_male", "en_us_female", "en_gb_male")}
+    voices = {v: speak(client, text, v) for v in client.voices()}
     assert not np.array_equal(voices["en_us_male"][:20000], voices["en_us_female"][:20000])
     assert not np.array_equal(voices["en_us_male"][:20000], voices["en_gb_male"][:20000])
     normal, fast, slow = (len(speak(client, text, rate=r)) for r in (1.0, 2.0, 0.5))
@@ -97,86 +82,86 @@ def test_voices_and_rate_change_the_audio(client) -> None:
 
 
 BAD_REQUESTS = {
-    "empty": (b"", None, None, "TEXT is empty"),
-    "whitespace": (b" \n\t ", None, None, "TEXT is empty"),
-    "too long": (b"word " * 500, None, None, "limit of 2000"),
-    "invalid utf-8": (b"caf\xe9 \xff", None, None, "not valid UTF-8"),
-    "unknown voice": (b"Hello.", b"robot", None, "unknown VOICE 'robot'"),
-    "rate nan": (b"Hello.", None, float("nan"), "RATE must be"),
-    "rate inf": (b"Hello.", None, float("inf"), "RATE must be"),
-    "rate zero": (b"Hello.", None, 0.0, "RATE must be"),
-    "rate too high": (b"Hello.", None, 10.0, "RATE must be"),
-    "nothing to speak": (b"   ...   ", None, None, "nothing to speak"),
+    "empty": ("", None, 1.0, "TEXT is empty"),
+    "whitespace": (" \n\t ", None, 1.0, "TEXT is empty"),
+    "too long": ("word " * 500, None, 1.0, "limit of 2000"),
+    "unknown voice": ("Hello.", "robot", 1.0, "unknown VOICE 'robot'"),
+    "rate nan": ("Hello.", None, float("nan"), "RATE must be"),
+    "rate inf": ("Hello.", None, float("inf"), "RATE must be"),
+    "rate zero": ("Hello.", None, 0.0, "RATE must be"),
+    "rate too high": ("Hello.", None, 10.0, "RATE must be"),
+    "nothing to speak": ("   ...   ", None, 1.0, "nothing to speak"),
 }
 
 
 @pytest.mark.parametrize("case", BAD_REQUESTS, ids=list(BAD_REQUESTS))
 def test_bad_input_gets_a_clear_invalid_argument(client, case: str) -> None:
     text, voice, rate, message = BAD_REQUESTS[case]
-    with pytest.raises(InferenceServerException) as error:
-        client.infer("tts", tts_inputs(text, voice, rate))
-    assert error.value.status() == "StatusCode.INVALID_ARGUMENT"
-    assert message in error.value.message()
-    assert client.is_server_ready() and client.is_model_ready("tts")
+    with pytest.raises(InvalidRequestError, match=message) as error:
+        client.synthesize(text, voice, rate)
+    assert error.value.code == "INVALID_ARGUMENT"
+    assert client.ready()
 
 
-def test_batch_of_several_utterances_is_rejected(client) -> None:
-    texts = grpcclient.InferInput("TEXT", [2, 1], "BYTES")
-    texts.set_data_from_numpy(np.array([[b"One."], [b"Two."]], dtype=object))
-    with pytest.raises(InferenceServerException, match="one utterance per request"):
-        client.infer("tts", [texts])
+def raw_infer_error(url: str, request) -> grpc.RpcError:
+    """Send a hand-made request with the generated stub (other languages can send anything) and return its error."""
+    with grpc.insecure_channel(url) as channel:
+        with pytest.raises(grpc.RpcError) as error:
+            GRPCInferenceServiceStub(channel).ModelInfer(request, timeout=30)
+    return error.value
 
 
-def snr_db(reference: np.ndarray, other: np.ndarray) -> float:
-    noise = float(np.sum((reference - other) ** 2))
-    return float("inf") if noise == 0 else 10 * np.log10(float(np.sum(reference**2)) / noise)
+def test_text_that_is_not_utf8_is_rejected(triton_server) -> None:
+    request = protocol.synthesize_request("placeholder")
+    request.raw_input_contents[0] = protocol.bytes_tensor(b"caf\xe9 \xff")
+    error = raw_infer_error(triton_server.grpc_url, request)
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and "not valid UTF-8" in error.details()
 
 
-def batch_counts(client, model: str) -> tuple[int, int]:
-    """(inferences, executions) so far: their ratio is the average batch size."""
-    stats = client.get_inference_statistics(model, as_json=True)["model_stats"][0]
-    return int(stats.get("inference_count", 0)), int(stats.get("execution_count", 0))
+def test_several_utterances_in_one_request_are_rejected(triton_server) -> None:
+    request = protocol.synthesize_request("One.")
+    request.inputs[0].shape[:] = [2, 1]
+    request.raw_input_contents[0] = protocol.bytes_tensor(b"One.", b"Two.")
+    error = raw_infer_error(triton_server.grpc_url, request)
+    assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and "one utterance per request" in error.details()
 
 
-def speak_concurrently(url: str, requests: list[tuple[bytes, bytes | None, float | None]]) -> list:
-    """Fire all requests at once (async, one client) and wait; an error is returned, not raised."""
-    done: queue.Queue = queue.Queue()
-    with grpcclient.InferenceServerClient(url) as c:
-        for index, request in enumerate(requests):
-            c.async_infer("tts", tts_inputs(*request), partial(lambda i, result, error: done.put((i, result, error)), index))
-        results: list = [None] * len(requests)
-        for _ in requests:
-            index, result, error = done.get(timeout=120)
-            results[index] = error if error is not None else result.as_numpy("AUDIO")[0]
-    return results
+def speak_concurrently(url: str, requests: list[tuple[str, str | None, float]]) -> list:
+    """Send all requests at once from one asyncio client; an error is returned, not raised."""
+
+    async def run() -> list:
+        async with AsyncTTSClient(url, retry=RetryPolicy(max_rounds=1)) as tts:
+            return await asyncio.gather(*(tts.synthesize(*r) for r in requests), return_exceptions=True)
+
+    return [r if isinstance(r, Exception) else r.samples for r in asyncio.run(run())]
 
 
 def test_concurrent_requests_of_different_lengths_batch_and_match_unbatched(client, triton_server) -> None:
     alone = [speak(client, text) for text in LENGTHS_OF_TEXT]
-    before = {m: batch_counts(client, m) for m in ("acoustic", "vocoder")}
-    together = speak_concurrently(triton_server.grpc_url, [(t.encode(), None, None) for t in LENGTHS_OF_TEXT])
+    before = {m: batch_counts(triton_server.http_url, m) for m in ("acoustic", "vocoder")}
+    together = speak_concurrently(triton_server.grpc_url, [(t, None, 1.0) for t in LENGTHS_OF_TEXT])
     for expected, got in zip(alone, together):
         # Same durations, so the same length. Batched matmuls round differently in the last bit and
         # Griffin-Lim's phase iterations amplify that a little: require > 40 dB signal-to-difference.
         assert got.shape == expected.shape
         assert snr_db(expected, got) > 40.0
     for model in ("acoustic", "vocoder"):
-        inferences, executions = (a - b for a, b in zip(batch_counts(client, model), before[model]))
+        inferences, executions = (a - b for a, b in zip(batch_counts(triton_server.http_url, model), before[model]))
         assert inferences == len(LENGTHS_OF_TEXT)
         assert executions < inferences, f"{model}: {inferences} requests ran in {executions} executions (no batching)"
 
 
 def test_bad_requests_do_not_harm_good_ones_in_the_same_batch(client, triton_server) -> None:
-    good = [(t.encode(), None, None) for t in LENGTHS_OF_TEXT[:4]]
-    bad = [(b"", None, None), (b"Hello.", b"robot", None), (b"Hello.", None, float("nan")), (b"\xff", None, None)]
+    good = [(t, None, 1.0) for t in LENGTHS_OF_TEXT[:4]]
+    bad = [("  ", None, 1.0), ("Hello.", "robot", 1.0), ("Hello.", None, float("nan")), ("x" * 2001, None, 1.0)]
     mixed = [item for pair in zip(good, bad) for item in pair]
     results = speak_concurrently(triton_server.grpc_url, mixed)
     for k, result in enumerate(results):
         if k % 2 == 0:
             assert isinstance(result, np.ndarray) and result.size > 0
         else:
-            assert isinstance(result, InferenceServerException) and result.status() == "StatusCode.INVALID_ARGUMENT"
-    assert client.is_server_ready()
+            assert isinstance(result, InvalidRequestError)
+    assert client.ready()
 
 
 def test_served_audio_is_the_offline_pipelines_audio(client, default_voice) -> None:

@@ -9,11 +9,11 @@ import argparse
 from multiprocessing import Pool
 from pathlib import Path
 
-from serving.say import synthesize
 from training import asr
 from training.evaluate import _transcribe, test_sentences
 from triton_tts.offline import Synthesizer
 from triton_tts.voice import load_voice
+from triton_tts_client import TTSClient
 
 
 def main() -> None:
@@ -28,10 +28,10 @@ def main() -> None:
     sentences = test_sentences(args.sentences)
     print(f"{len(sentences)} held-out sentences per speaker\n")
     print("| speaker | WER offline | WER served | served - offline |\n|---|---|---|---|")
-    with Pool(args.workers) as pool:
+    with Pool(args.workers) as pool, TTSClient(args.url) as client:
         for speaker in voice.config.speakers:
             offline_audio = [offline.synthesize([s], [speaker])[0] for s in sentences]
-            served_audio = [synthesize(args.url, s, speaker)[0] for s in sentences]
+            served_audio = [client.synthesize(s, speaker).samples for s in sentences]
             rate = offline.sample_rate
             wers = [
                 asr.word_error_rate(sentences, pool.map(_transcribe, [(a, rate, k) for k, a in enumerate(audios)]))

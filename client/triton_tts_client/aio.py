@@ -1,0 +1,77 @@
+"""The asyncio TTS client: the same protocol, options and retry plan as TTSClient."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from typing import Sequence
+
+import grpc
+
+from triton_tts_client import protocol
+from triton_tts_client._proto import inference_pb2 as pb
+from triton_tts_client._proto.inference_pb2_grpc import GRPCInferenceServiceStub
+from triton_tts_client.audio import Audio
+from triton_tts_client.client import channel_credentials, make_options
+from triton_tts_client.errors import TTSError
+from triton_tts_client.retrying import Attempts
+
+
+class AsyncTTSClient:
+    """`async with AsyncTTSClient("localhost:8001") as tts: audio = await tts.synthesize("Hello.")`."""
+
+    def __init__(self, endpoints: str | Sequence[str] = "localhost:8001", **options) -> None:
+        self.options = make_options(endpoints, options)
+        self._rng = random.Random()
+        self._channels: dict[str, grpc.aio.Channel] = {}
+
+    def _stub(self, endpoint: str) -> GRPCInferenceServiceStub:
+        if endpoint not in self._channels:
+            args = self.options.channel_options()
+            tls = self.options.tls
+            self._channels[endpoint] = (
+                grpc.aio.secure_channel(endpoint, channel_credentials(tls), args)
+                if tls
+                else grpc.aio.insecure_channel(endpoint, args)
+            )
+        return GRPCInferenceServiceStub(self._channels[endpoint])
+
+    async def _call(self, method: str, request, deadline_s: float | None):
+        attempts = Attempts(self.options, self._rng, deadline_s)
+        for endpoint, sleep_s in attempts:
+            await asyncio.sleep(sleep_s)
+            try:
+                return await getattr(self._stub(endpoint), method)(request, timeout=attempts.remaining(), metadata=self.options.metadata)
+            except grpc.RpcError as exc:
+                attempts.failed(exc, endpoint)
+        raise attempts.exhausted()
+
+    async def synthesize(self, text: str, voice: str | None = None, rate: float = 1.0, *, deadline_s: float | None = None, request_id: str | None = None) -> Audio:
+        request = protocol.synthesize_request(text, voice, rate, request_id)
+        return protocol.parse_audio(await self._call("ModelInfer", request, deadline_s))
+
+    async def voices(self) -> list[str]:
+        return protocol.parse_voices(await self._call("ModelInfer", protocol.voices_request(), None))
+
+    async def ready(self, models: Sequence[str] = (protocol.TTS_MODEL,)) -> bool:
+        """True when an endpoint is ready and so is each of `models` (default: the `tts` model)."""
+        try:
+            if not (await self._call("ServerReady", pb.ServerReadyRequest(), None)).ready:
+                return False
+            for model in models:
+                if not (await self._call("ModelReady", pb.ModelReadyRequest(name=model), None)).ready:
+                    return False
+        except TTSError:
+            return False
+        return True
+
+    async def close(self) -> None:
+        for channel in self._channels.values():
+            await channel.close()
+        self._channels.clear()
+
+    async def __aenter__(self) -> "AsyncTTSClient":
+        return self
+
+    async def __aexit__(self, *exc) -> None:
+        await self.close()

@@ -1,0 +1,120 @@
+"""`tts`: speak text to WAV files, list voices, check health.
+
+  tts say "Hello there." -o hello.wav [--voice en_gb_male] [--rate 1.2] [--server eu:8001 --server us:8001]
+  tts say --file lines.txt -o out.wav     # one utterance per line -> out_001.wav, out_002.wav, ...
+  echo "Hello." | tts say -o hello.wav     # text from stdin
+  tts voices
+  tts health
+
+Exit codes: 0 done, 2 bad input or usage, 3 service unavailable or deadline exceeded, 4 not authorised,
+1 any other error.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from triton_tts_client.client import TTSClient
+from triton_tts_client.errors import (
+    AuthenticationError,
+    DeadlineExceededError,
+    InvalidRequestError,
+    ServiceUnavailableError,
+    TTSError,
+)
+from triton_tts_client.options import TLSConfig
+
+EXIT_CODES: list[tuple[type[TTSError], int]] = [
+    (InvalidRequestError, 2),
+    (ServiceUnavailableError, 3),
+    (DeadlineExceededError, 3),
+    (AuthenticationError, 4),
+]
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    common = argparse.ArgumentParser(add_help=False)
+    common.add_argument("--server", action="append", metavar="HOST:PORT", help="repeat for failover, nearest first (default localhost:8001)")
+    common.add_argument("--deadline", type=float, default=30.0, metavar="SECONDS")
+    common.add_argument("--header", action="append", default=[], metavar="KEY=VALUE", help="extra gRPC metadata, e.g. authorization=Bearer...")
+    common.add_argument("--tls", action="store_true", help="use TLS with the system's trust store")
+    common.add_argument("--tls-ca", metavar="FILE")
+    common.add_argument("--tls-cert", metavar="FILE", help="client certificate for mutual TLS")
+    common.add_argument("--tls-key", metavar="FILE")
+    parser = argparse.ArgumentParser(prog="tts", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    commands = parser.add_subparsers(dest="command", required=True)
+    say = commands.add_parser("say", parents=[common], help="speak text into WAV files")
+    say.add_argument("text", nargs="?", help="the text; omit (or '-') to read standard input")
+    say.add_argument("--file", type=Path, help="one utterance per line")
+    say.add_argument("-o", "--output", type=Path, default=Path("out.wav"))
+    say.add_argument("--voice")
+    say.add_argument("--rate", type=float, default=1.0)
+    commands.add_parser("voices", parents=[common], help="list the voices")
+    commands.add_parser("health", parents=[common], help="exit 0 when the service is ready")
+    return parser.parse_args(argv)
+
+
+def make_client(args: argparse.Namespace) -> TTSClient:
+    headers = []
+    for header in args.header:
+        key, sep, value = header.partition("=")
+        if not sep:
+            raise SystemExit(f"tts: --header needs KEY=VALUE, got {header!r}")
+        headers.append((key.strip().lower(), value.strip()))
+    tls = TLSConfig.from_files(args.tls_ca, args.tls_cert, args.tls_key) if (args.tls or args.tls_ca or args.tls_cert) else None
+    return TTSClient(args.server or ["localhost:8001"], deadline_s=args.deadline, metadata=tuple(headers), tls=tls)
+
+
+def utterances(args: argparse.Namespace) -> list[str]:
+    if args.file:
+        lines = args.file.read_text(encoding="utf-8").splitlines()
+    elif args.text and args.text != "-":
+        lines = [args.text]
+    else:
+        lines = sys.stdin.read().splitlines()
+    return [line.strip() for line in lines if line.strip()]
+
+
+def output_paths(output: Path, count: int) -> list[Path]:
+    """One utterance -> the given path; several -> numbered files beside it."""
+    if count == 1:
+        return [output]
+    return [output.with_name(f"{output.stem}_{k:03d}{output.suffix or '.wav'}") for k in range(1, count + 1)]
+
+
+def run(args: argparse.Namespace) -> int:
+    with make_client(args) as client:
+        if args.command == "health":
+            ready = client.ready()
+            print("ready" if ready else "not ready")
+            return 0 if ready else 3
+        if args.command == "voices":
+            print("\n".join(client.voices()))
+            return 0
+        texts = utterances(args)
+        if not texts:
+            print("tts: no text to speak (give TEXT, --file, or pipe text in)", file=sys.stderr)
+            return 2
+        for text, path in zip(texts, output_paths(args.output, len(texts))):
+            audio = client.synthesize(text, args.voice, args.rate)
+            audio.write_wav(path)
+            print(f"{path}: {audio.duration:.2f} s, {audio.sample_rate} Hz, request {audio.request_id}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    try:
+        return run(args)
+    except TTSError as exc:
+        print(f"tts: {exc}", file=sys.stderr)
+        return next((code for kind, code in EXIT_CODES if isinstance(exc, kind)), 1)
+    except OSError as exc:
+        print(f"tts: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

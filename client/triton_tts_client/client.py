@@ -1,0 +1,91 @@
+"""The synchronous TTS client."""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Sequence
+
+import grpc
+
+from triton_tts_client import protocol
+from triton_tts_client._proto import inference_pb2 as pb
+from triton_tts_client._proto.inference_pb2_grpc import GRPCInferenceServiceStub
+from triton_tts_client.audio import Audio
+from triton_tts_client.errors import TTSError
+from triton_tts_client.options import ClientOptions, TLSConfig
+from triton_tts_client.retrying import Attempts
+
+
+def channel_credentials(tls: TLSConfig) -> grpc.ChannelCredentials:
+    return grpc.ssl_channel_credentials(tls.root_certificates, tls.private_key, tls.certificate_chain)
+
+
+def make_options(endpoints: str | Sequence[str], overrides: dict) -> ClientOptions:
+    endpoints = (endpoints,) if isinstance(endpoints, str) else tuple(endpoints)
+    return ClientOptions(endpoints=endpoints, **overrides)
+
+
+class TTSClient:
+    """Speech from the `tts` service: `TTSClient(["eu.tts:8001", "us.tts:8001"]).synthesize("Hello.")`.
+
+    Endpoints are tried in order (put the nearest region first); UNAVAILABLE and RESOURCE_EXHAUSTED move
+    on to the next endpoint and, after a full round, back off with jitter. Other errors raise at once.
+    Keyword arguments are ClientOptions fields (deadline_s, retry, tls, metadata, ...).
+    """
+
+    def __init__(self, endpoints: str | Sequence[str] = "localhost:8001", **options) -> None:
+        self.options = make_options(endpoints, options)
+        self._rng = random.Random()
+        self._channels: dict[str, grpc.Channel] = {}
+
+    def _stub(self, endpoint: str) -> GRPCInferenceServiceStub:
+        if endpoint not in self._channels:
+            args = self.options.channel_options()
+            tls = self.options.tls
+            self._channels[endpoint] = (
+                grpc.secure_channel(endpoint, channel_credentials(tls), args) if tls else grpc.insecure_channel(endpoint, args)
+            )
+        return GRPCInferenceServiceStub(self._channels[endpoint])
+
+    def _call(self, method: str, request, deadline_s: float | None):
+        attempts = Attempts(self.options, self._rng, deadline_s)
+        for endpoint, sleep_s in attempts:
+            time.sleep(sleep_s)
+            try:
+                return getattr(self._stub(endpoint), method)(request, timeout=attempts.remaining(), metadata=self.options.metadata)
+            except grpc.RpcError as exc:
+                attempts.failed(exc, endpoint)
+        raise attempts.exhausted()
+
+    def synthesize(self, text: str, voice: str | None = None, rate: float = 1.0, *, deadline_s: float | None = None, request_id: str | None = None) -> Audio:
+        """Speak `text` (one utterance, up to 2000 characters) and return its audio."""
+        request = protocol.synthesize_request(text, voice, rate, request_id)
+        return protocol.parse_audio(self._call("ModelInfer", request, deadline_s))
+
+    def voices(self) -> list[str]:
+        """The speaker names the service offers (the first is the default)."""
+        return protocol.parse_voices(self._call("ModelInfer", protocol.voices_request(), None))
+
+    def ready(self, models: Sequence[str] = (protocol.TTS_MODEL,)) -> bool:
+        """True when an endpoint is ready and so is each of `models` (default: the `tts` model)."""
+        try:
+            if not (self._call("ServerReady", pb.ServerReadyRequest(), None)).ready:
+                return False
+            for model in models:
+                if not (self._call("ModelReady", pb.ModelReadyRequest(name=model), None)).ready:
+                    return False
+        except TTSError:
+            return False
+        return True
+
+    def close(self) -> None:
+        for channel in self._channels.values():
+            channel.close()
+        self._channels.clear()
+
+    def __enter__(self) -> "TTSClient":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()

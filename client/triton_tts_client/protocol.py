@@ -1,0 +1,78 @@
+"""Requests and responses of the `tts` model over the KServe v2 protocol, with no I/O.
+
+Shared by the sync and async clients; tested on its own.
+"""
+
+from __future__ import annotations
+
+import struct
+import uuid
+
+import numpy as np
+
+from triton_tts_client._proto import inference_pb2 as pb
+from triton_tts_client.audio import Audio
+from triton_tts_client.errors import ServerError
+
+TTS_MODEL = "tts"
+VOICES_MODEL = "voices"
+
+
+def bytes_tensor(*values: bytes) -> bytes:
+    """Triton's raw BYTES layout: each element as a 4-byte little-endian length, then its bytes."""
+    return b"".join(struct.pack("<I", len(v)) + v for v in values)
+
+
+def parse_bytes_tensor(raw: bytes) -> list[bytes]:
+    values, offset = [], 0
+    while offset < len(raw):
+        (length,) = struct.unpack_from("<I", raw, offset)
+        values.append(raw[offset + 4 : offset + 4 + length])
+        offset += 4 + length
+    return values
+
+
+def synthesize_request(text: str, voice: str | None = None, rate: float = 1.0, request_id: str | None = None) -> pb.ModelInferRequest:
+    """One utterance for the `tts` ensemble; VOICE and RATE are sent only when they differ from the defaults.
+
+    The server validates text, voice and rate (one source of truth) and answers INVALID_ARGUMENT.
+    """
+    request = pb.ModelInferRequest(model_name=TTS_MODEL, id=request_id or uuid.uuid4().hex)
+    request.inputs.add(name="TEXT", datatype="BYTES", shape=[1, 1])
+    request.raw_input_contents.append(bytes_tensor(text.encode("utf-8")))
+    if voice:
+        request.inputs.add(name="VOICE", datatype="BYTES", shape=[1, 1])
+        request.raw_input_contents.append(bytes_tensor(voice.encode("utf-8")))
+    if rate != 1.0:
+        request.inputs.add(name="RATE", datatype="FP32", shape=[1, 1])
+        request.raw_input_contents.append(np.array([rate], dtype="<f4").tobytes())
+    return request
+
+
+def _outputs(response: pb.ModelInferResponse) -> dict[str, tuple[pb.ModelInferResponse.InferOutputTensor, bytes]]:
+    if len(response.raw_output_contents) != len(response.outputs):
+        raise ServerError("response has no raw output contents; the server is not Triton-compatible")
+    return {o.name: (o, raw) for o, raw in zip(response.outputs, response.raw_output_contents)}
+
+
+def parse_audio(response: pb.ModelInferResponse) -> Audio:
+    """AUDIO (FP32) and SAMPLE_RATE (INT32) from a `tts` response."""
+    outputs = _outputs(response)
+    try:
+        (audio_meta, audio_raw), (_, rate_raw) = outputs["AUDIO"], outputs["SAMPLE_RATE"]
+    except KeyError as exc:
+        raise ServerError(f"response lacks output {exc}") from exc
+    if audio_meta.datatype != "FP32":
+        raise ServerError(f"AUDIO has datatype {audio_meta.datatype}, expected FP32")
+    samples = np.frombuffer(audio_raw, dtype="<f4").astype(np.float32)
+    sample_rate = int(np.frombuffer(rate_raw, dtype="<i4")[0])
+    return Audio(samples, sample_rate, response.id)
+
+
+def voices_request() -> pb.ModelInferRequest:
+    return pb.ModelInferRequest(model_name=VOICES_MODEL, id=uuid.uuid4().hex)
+
+
+def parse_voices(response: pb.ModelInferResponse) -> list[str]:
+    _, raw = _outputs(response)["VOICES"]
+    return [v.decode("utf-8") for v in parse_bytes_tensor(raw)]

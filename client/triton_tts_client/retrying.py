@@ -1,0 +1,54 @@
+"""One call's attempts: failover across endpoints within a round, jittered backoff between rounds, one deadline.
+
+Shared by the sync and async clients; they only differ in how they sleep and await.
+"""
+
+from __future__ import annotations
+
+import random
+import time
+from typing import Iterator
+
+import grpc
+
+from triton_tts_client.errors import RETRYABLE, DeadlineExceededError, ServiceUnavailableError, TTSError, from_grpc
+from triton_tts_client.options import ClientOptions
+
+
+class Attempts:
+    """Iterate to get (endpoint, seconds to sleep first); report each failure with `failed`."""
+
+    def __init__(self, options: ClientOptions, rng: random.Random, deadline_s: float | None) -> None:
+        self.options = options
+        self.rng = rng
+        self.deadline_s = deadline_s or options.deadline_s
+        self.deadline = time.monotonic() + self.deadline_s
+        self.last: tuple[TTSError, grpc.RpcError] | None = None
+
+    def remaining(self) -> float:
+        return self.deadline - time.monotonic()
+
+    def __iter__(self) -> Iterator[tuple[str, float]]:
+        policy = self.options.retry
+        for round_index in range(policy.max_rounds):
+            for position, endpoint in enumerate(self.options.endpoints):
+                sleep_s = policy.backoff_s(round_index, self.rng) if round_index and position == 0 else 0.0
+                if self.remaining() - sleep_s <= 0:
+                    return
+                yield endpoint, sleep_s
+
+    def failed(self, exc: grpc.RpcError, endpoint: str) -> None:
+        """Raise the mapped error unless the code is retryable (UNAVAILABLE, RESOURCE_EXHAUSTED)."""
+        error = from_grpc(exc.code(), exc.details(), endpoint)
+        if exc.code() not in RETRYABLE:
+            raise error from exc
+        self.last = (error, exc)
+
+    def exhausted(self) -> TTSError:
+        """The error to raise when no attempt succeeded."""
+        if self.last is None or self.remaining() <= 0:
+            return DeadlineExceededError(f"no response within {self.deadline_s} s", "DEADLINE_EXCEEDED")
+        error, cause = self.last
+        exhausted = ServiceUnavailableError(f"every endpoint failed; last: {error}", error.code)
+        exhausted.__cause__ = cause
+        return exhausted

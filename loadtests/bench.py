@@ -1,0 +1,171 @@
+"""Benchmark: the pipeline's in-process limit beside the Triton ensemble, with and without dynamic batching.
+
+Same machine, same texts, one run. Closed loop: N clients each send their next request when the last one
+returns. Prints a markdown table: requests/s, audio seconds per wall second, latency p50/p95/p99, real-time
+factor per request (compute latency / audio duration), CPU cores busy, and the average batch size each
+stage formed (from Triton's statistics API).
+
+Run: python -m loadtests.bench [--duration 20] [--concurrency 1 4 16] [--instances vocoder=2]
+"""
+
+from __future__ import annotations
+
+import argparse
+import random
+import tempfile
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from pathlib import Path
+
+import numpy as np
+import psutil
+import torch
+
+from serving.launcher import DEFAULT_VOICE_DIR, ServerOptions, TritonServer, _instances
+from serving.triton_http import batch_counts
+from training.corpus import sentences, split_of
+from triton_tts.offline import Synthesizer
+from triton_tts.voice import load_voice
+from triton_tts_client import RetryPolicy, TTSClient
+
+STAGES = ("text_frontend", "acoustic", "vocoder")
+
+
+@dataclass
+class Result:
+    name: str
+    concurrency: int
+    wall_s: float = 0.0
+    audio_s: float = 0.0
+    cpu_s: float = 0.0
+    latencies: list[float] = field(default_factory=list)
+    rtfs: list[float] = field(default_factory=list)
+    batch_sizes: dict[str, float] = field(default_factory=dict)
+
+    def row(self) -> str:
+        p50, p95, p99 = (np.percentile(self.latencies, q) * 1000 for q in (50, 95, 99))
+        batches = " / ".join(f"{self.batch_sizes[s]:.1f}" for s in STAGES) if self.batch_sizes else "-"
+        return (
+            f"| {self.name} | {self.concurrency} | {len(self.latencies) / self.wall_s:.2f} | {self.audio_s / self.wall_s:.1f} | "
+            f"{p50:.0f} | {p95:.0f} | {p99:.0f} | {np.median(self.rtfs):.3f} | {self.cpu_s / self.wall_s:.2f} | {batches} |"
+        )
+
+
+HEADER = (
+    "| setup | concurrency | req/s | audio s/s | p50 ms | p95 ms | p99 ms | RTF p50 | CPU cores | avg batch (front / acoustic / vocoder) |\n"
+    "|---|---|---|---|---|---|---|---|---|---|"
+)
+
+
+def benchmark_texts(count: int = 64, seed: int = 7) -> list[str]:
+    """Held-out sentences (the corpus test split), never seen in training."""
+    held_out = [s for s in sentences() if split_of(s) == "test"]
+    return random.Random(seed).sample(held_out, count)
+
+
+def cpu_seconds(processes: list[psutil.Process]) -> float:
+    total = 0.0
+    for process in processes:
+        try:
+            times = process.cpu_times()
+            total += times.user + times.system
+        except psutil.NoSuchProcess:
+            pass
+    return total
+
+
+def run_offline(synthesizer: Synthesizer, texts: list[str], batch_size: int, duration_s: float) -> Result:
+    """The limit: the same stages called in-process, `batch_size` utterances per call, no server."""
+    result = Result(f"offline, batch {batch_size}", batch_size)
+    me = [psutil.Process()]
+    cpu_start, start, k = cpu_seconds(me), time.monotonic(), 0
+    while time.monotonic() - start < duration_s:
+        batch = [texts[(k + i) % len(texts)] for i in range(batch_size)]
+        k += batch_size
+        began = time.monotonic()
+        audios = synthesizer.synthesize(batch)
+        latency = time.monotonic() - began
+        for audio in audios:
+            seconds = len(audio) / synthesizer.sample_rate
+            result.audio_s += seconds
+            result.latencies.append(latency)
+            result.rtfs.append(latency / seconds)
+    result.wall_s = time.monotonic() - start
+    result.cpu_s = cpu_seconds(me) - cpu_start
+    return result
+
+
+def stage_counts(http_url: str) -> dict[str, tuple[int, int]]:
+    return {stage: batch_counts(http_url, stage) for stage in STAGES}
+
+
+def run_triton(server: TritonServer, name: str, texts: list[str], concurrency: int, duration_s: float) -> Result:
+    """`concurrency` clients in a closed loop for `duration_s` seconds."""
+    result = Result(name, concurrency)
+    lock = threading.Lock()
+    stop_at = time.monotonic() + duration_s
+
+    def client_loop(offset: int) -> None:
+        with TTSClient(server.grpc_url, retry=RetryPolicy(max_rounds=1), deadline_s=120) as client:
+            k = offset
+            while time.monotonic() < stop_at:
+                began = time.monotonic()
+                seconds = client.synthesize(texts[k % len(texts)]).duration
+                latency = time.monotonic() - began
+                k += concurrency
+                with lock:
+                    result.latencies.append(latency)
+                    result.rtfs.append(latency / seconds)
+                    result.audio_s += seconds
+
+    processes = [psutil.Process(server.process.pid), *psutil.Process(server.process.pid).children(recursive=True)]
+    counts_before, cpu_start, start = stage_counts(server.http_url), cpu_seconds(processes), time.monotonic()
+    threads = [threading.Thread(target=client_loop, args=(i,)) for i in range(concurrency)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    result.wall_s = time.monotonic() - start
+    result.cpu_s = cpu_seconds(processes) - cpu_start
+    for stage, (inferences, executions) in stage_counts(server.http_url).items():
+        before = counts_before[stage]
+        result.batch_sizes[stage] = (inferences - before[0]) / max(1, executions - before[1])
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--duration", type=float, default=20.0, help="seconds per measurement")
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument("--offline-batch", type=int, nargs="+", default=[1, 8])
+    parser.add_argument("--instances", nargs="*", default=[], metavar="STAGE=N")
+    parser.add_argument("--no-baseline", action="store_true", help="skip Triton without dynamic batching")
+    parser.add_argument("--port", type=int, default=18001, help="first of three ports for the benchmark server")
+    args = parser.parse_args()
+    texts = benchmark_texts()
+    results = []
+    torch.set_num_threads(psutil.cpu_count())
+    synthesizer = Synthesizer(load_voice(DEFAULT_VOICE_DIR))
+    synthesizer.synthesize(texts[:2])  # warm up
+    for batch_size in args.offline_batch:
+        results.append(run_offline(synthesizer, texts, batch_size, args.duration))
+        print(results[-1].row(), flush=True)
+    base = ServerOptions(args.port, args.port + 1, args.port + 2, _instances(args.instances))
+    variants = [("Triton, dynamic batching", base)]
+    if not args.no_baseline:
+        variants.append(("Triton, no dynamic batching", replace(base, dynamic_batching=False)))
+    for name, options in variants:
+        with tempfile.TemporaryDirectory() as build_dir:
+            with TritonServer(replace(options, build_dir=Path(build_dir))) as server:
+                for concurrency in args.concurrency:
+                    results.append(run_triton(server, name, texts, concurrency, args.duration))
+                    print(results[-1].row(), flush=True)
+    print(f"\n{psutil.cpu_count()} CPU cores, {args.duration:.0f} s per row, {len(texts)} held-out sentences\n")
+    print(HEADER)
+    for result in results:
+        print(result.row())
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,38 @@
+"""Triton's command-line flags in one place: the local launcher and the Kubernetes StatefulSet use the same.
+
+tests/test_k8s_manifests.py checks that the StatefulSet's container args equal `triton_args(...)` for the
+paths and ports of the image.
+"""
+
+from __future__ import annotations
+
+# Admin APIs (loading/unloading models, shared memory, tracing, log settings) need this header on gRPC and HTTP.
+# Clients never send it; operators get the key from the deployment's secret.
+RESTRICTED_PROTOCOLS = "model-repository,shared-memory,trace,logging"
+ADMIN_HEADER = "tts-admin-key"
+EXIT_TIMEOUT_S = 30
+
+
+def triton_args(
+    model_repository: str,
+    grpc_port: int = 8001,
+    http_port: int = 8000,
+    metrics_port: int = 8002,
+    admin_key: str = "$(TRITON_ADMIN_KEY)",
+    exit_timeout_s: int = EXIT_TIMEOUT_S,
+) -> list[str]:
+    """Flags after the `tritonserver` binary (the backend directory is added where it is not the default)."""
+    return [
+        f"--model-repository={model_repository}",
+        "--model-control-mode=none",  # the repository is baked into the image: nothing loads or unloads at run time
+        "--strict-readiness=true",
+        f"--exit-timeout-secs={exit_timeout_s}",
+        f"--grpc-port={grpc_port}",
+        f"--http-port={http_port}",
+        f"--metrics-port={metrics_port}",
+        "--allow-metrics=true",
+        "--metrics-config=histogram_latencies=true",
+        f"--grpc-restricted-protocol={RESTRICTED_PROTOCOLS}:{ADMIN_HEADER}={admin_key}",
+        f"--http-restricted-api={RESTRICTED_PROTOCOLS}:{ADMIN_HEADER}={admin_key}",
+        "--log-info=false",
+    ]

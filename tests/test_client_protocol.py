@@ -1,0 +1,120 @@
+"""The SDK's no-I/O layer: request encoding, response parsing, error mapping, the retry plan, WAV output."""
+
+from __future__ import annotations
+
+import io
+import random
+import wave
+
+import grpc
+import numpy as np
+import pytest
+
+from triton_tts_client import Audio, ClientOptions, RetryPolicy, errors, protocol
+from triton_tts_client._proto import inference_pb2 as pb
+from triton_tts_client.retrying import Attempts
+
+
+def test_request_carries_text_and_only_non_default_options() -> None:
+    plain = protocol.synthesize_request("Hello.", request_id="abc")
+    assert plain.model_name == "tts" and plain.id == "abc"
+    assert [i.name for i in plain.inputs] == ["TEXT"] and list(plain.inputs[0].shape) == [1, 1]
+    assert protocol.parse_bytes_tensor(plain.raw_input_contents[0]) == [b"Hello."]
+    full = protocol.synthesize_request("Héllo.", voice="en_gb_male", rate=1.5)
+    assert [i.name for i in full.inputs] == ["TEXT", "VOICE", "RATE"]
+    assert protocol.parse_bytes_tensor(full.raw_input_contents[0]) == ["Héllo.".encode()]
+    assert np.frombuffer(full.raw_input_contents[2], "<f4")[0] == 1.5
+    assert full.id, "every request gets an id for tracing"
+
+
+def response_with(samples: np.ndarray, rate: int = 22050) -> pb.ModelInferResponse:
+    response = pb.ModelInferResponse(model_name="tts", id="r1")
+    response.outputs.add(name="AUDIO", datatype="FP32", shape=[1, len(samples)])
+    response.outputs.add(name="SAMPLE_RATE", datatype="INT32", shape=[1, 1])
+    response.raw_output_contents.extend([samples.astype("<f4").tobytes(), np.array([rate], "<i4").tobytes()])
+    return response
+
+
+def test_audio_is_parsed_and_written_as_wav(tmp_path) -> None:
+    samples = np.sin(np.linspace(0, 100, 22050)).astype(np.float32) * 0.5
+    audio = protocol.parse_audio(response_with(samples))
+    assert audio.sample_rate == 22050 and audio.duration == 1.0 and audio.request_id == "r1"
+    np.testing.assert_array_equal(audio.samples, samples)
+    audio.write_wav(tmp_path / "a.wav")
+    with wave.open(str(tmp_path / "a.wav")) as w:
+        assert (w.getnchannels(), w.getsampwidth(), w.getframerate(), w.getnframes()) == (1, 2, 22050, 22050)
+    with wave.open(io.BytesIO(Audio(np.array([2.0, -2.0], np.float32), 8000).wav_bytes())) as w:
+        assert np.frombuffer(w.readframes(2), "<i2").tolist() == [32767, -32767]  # clipped, not wrapped
+
+
+def test_a_malformed_response_is_a_server_error() -> None:
+    response = response_with(np.zeros(4, np.float32))
+    del response.raw_output_contents[1]
+    with pytest.raises(errors.ServerError):
+        protocol.parse_audio(response)
+
+
+@pytest.mark.parametrize(
+    "code, kind",
+    [
+        (grpc.StatusCode.INVALID_ARGUMENT, errors.InvalidRequestError),
+        (grpc.StatusCode.UNAVAILABLE, errors.ServiceUnavailableError),
+        (grpc.StatusCode.RESOURCE_EXHAUSTED, errors.ServiceUnavailableError),
+        (grpc.StatusCode.DEADLINE_EXCEEDED, errors.DeadlineExceededError),
+        (grpc.StatusCode.UNAUTHENTICATED, errors.AuthenticationError),
+        (grpc.StatusCode.NOT_FOUND, errors.NotFoundError),
+        (grpc.StatusCode.INTERNAL, errors.ServerError),
+        (grpc.StatusCode.UNKNOWN, errors.ServerError),
+    ],
+)
+def test_status_codes_map_to_the_exception_tree(code, kind) -> None:
+    error = errors.from_grpc(code, "details here", "eu:8001")
+    assert type(error) is kind and isinstance(error, errors.TTSError)
+    assert error.code == code.name and "details here" in str(error) and "eu:8001" in str(error)
+
+
+class FakeRpcError(grpc.RpcError):
+    def __init__(self, code: grpc.StatusCode) -> None:
+        self._code = code
+
+    def code(self) -> grpc.StatusCode:
+        return self._code
+
+    def details(self) -> str:
+        return "fake"
+
+
+def test_attempts_fail_over_in_order_then_back_off_with_jitter() -> None:
+    options = ClientOptions(endpoints=("near:1", "far:2"), retry=RetryPolicy(max_rounds=3, initial_backoff_s=0.1))
+    attempts = Attempts(options, random.Random(0), deadline_s=60)
+    plan = []
+    for endpoint, sleep_s in attempts:
+        plan.append((endpoint, sleep_s))
+        attempts.failed(FakeRpcError(grpc.StatusCode.UNAVAILABLE), endpoint)
+    assert [e for e, _ in plan] == ["near:1", "far:2"] * 3
+    sleeps = [s for _, s in plan]
+    assert sleeps[0] == sleeps[1] == sleeps[3] == sleeps[5] == 0.0  # failover is immediate
+    assert 0 < sleeps[2] <= 0.1 and 0 < sleeps[4] <= 0.2  # full jitter under the exponential cap
+    error = attempts.exhausted()
+    assert isinstance(error, errors.ServiceUnavailableError) and isinstance(error.__cause__, FakeRpcError)
+
+
+def test_non_retryable_errors_raise_at_once() -> None:
+    attempts = Attempts(ClientOptions(endpoints=("a:1", "b:2")), random.Random(0), deadline_s=60)
+    endpoint, _ = next(iter(attempts))
+    with pytest.raises(errors.InvalidRequestError):
+        attempts.failed(FakeRpcError(grpc.StatusCode.INVALID_ARGUMENT), endpoint)
+
+
+def test_no_attempt_starts_after_the_deadline() -> None:
+    attempts = Attempts(ClientOptions(), random.Random(0), deadline_s=1e-9)
+    assert list(attempts) == []
+    assert isinstance(attempts.exhausted(), errors.DeadlineExceededError)
+
+
+def test_options_are_validated_and_tuned_for_audio() -> None:
+    with pytest.raises(ValueError):
+        ClientOptions(endpoints=())
+    channel = dict(ClientOptions().channel_options())
+    assert channel["grpc.max_receive_message_length"] >= 32 * 1024 * 1024
+    assert channel["grpc.keepalive_time_ms"] > 0
