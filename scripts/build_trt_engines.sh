@@ -1,0 +1,54 @@
+#!/usr/bin/env bash
+# Builds TensorRT engines from ONNX models into a pod's engine cache: the init container of the
+# gpu-tensorrt variant (k8s/components/gpu-tensorrt). Engines depend on the GPU type and the TensorRT
+# version, so they go to CACHE_DIR/<gpu>/<tensorrt>/<model>.plan and are built only when missing or when
+# the ONNX model or its shape profile changed; a pod restart reuses them.
+#
+# Usage: build_trt_engines.sh ONNX_DIR CACHE_DIR
+#   ONNX_DIR/<model>.onnx     the model
+#   ONNX_DIR/<model>.profile  its shape profile for trtexec, three lines, e.g.
+#                               minShapes=PHONEME_IDS:1x1
+#                               optShapes=PHONEME_IDS:8x128
+#                               maxShapes=PHONEME_IDS:32x1024
+# No ONNX models (all stages are Python-backend today) is not an error: it logs so and exits 0.
+set -euo pipefail
+
+log() { echo "build_trt_engines: $*" >&2; }
+
+onnx_dir=${1:?usage: build_trt_engines.sh ONNX_DIR CACHE_DIR}
+cache_root=${2:?usage: build_trt_engines.sh ONNX_DIR CACHE_DIR}
+
+shopt -s nullglob
+models=("$onnx_dir"/*.onnx)
+if [ ${#models[@]} -eq 0 ]; then
+  log "no ONNX models in $onnx_dir: nothing to build"
+  exit 0
+fi
+
+trtexec=$(command -v trtexec || echo /usr/src/tensorrt/bin/trtexec)
+[ -x "$trtexec" ] || { log "trtexec not found (PATH or $trtexec): cannot build ${#models[@]} engine(s)"; exit 1; }
+
+gpu=$(nvidia-smi --query-gpu=name --format=csv,noheader | head -n 1 | tr -c 'A-Za-z0-9\n' '_')
+tensorrt=$(basename "$(readlink -f "$(ldconfig -p | awk '/libnvinfer\.so\.[0-9]+ / {print $NF; exit}')")")
+[ -n "$tensorrt" ] || { log "libnvinfer (TensorRT) not found by ldconfig"; exit 1; }
+cache="$cache_root/$gpu/$tensorrt"
+mkdir -p "$cache"
+log "${#models[@]} model(s), GPU $gpu, $tensorrt, cache $cache"
+
+for onnx in "${models[@]}"; do
+  name=$(basename "$onnx" .onnx)
+  profile="$onnx_dir/$name.profile"
+  [ -f "$profile" ] || { log "$name: $profile is missing (min/opt/max shapes)"; exit 1; }
+  engine="$cache/$name.plan"
+  key=$(cat "$onnx" "$profile" | sha256sum | cut -d ' ' -f 1)
+  if [ -f "$engine" ] && [ "$(cat "$engine.key" 2>/dev/null)" = "$key" ]; then
+    log "$name: cached engine is current"
+    continue
+  fi
+  log "$name: building $engine"
+  mapfile -t shapes < <(sed -e '/^[[:space:]]*$/d' -e 's/^/--/' "$profile")
+  "$trtexec" --onnx="$onnx" "${shapes[@]}" --saveEngine="$engine.partial" --skipInference
+  mv "$engine.partial" "$engine"  # a killed build never leaves a half-written engine under the real name
+  echo "$key" > "$engine.key"
+done
+log "done"
