@@ -32,6 +32,7 @@ def triton_args(
         f"--metrics-port={metrics_port}",
         "--allow-metrics=true",
         "--metrics-config=histogram_latencies=true",
+        "--metrics-config=summary_latencies=true",
         f"--grpc-restricted-protocol={RESTRICTED_PROTOCOLS}:{ADMIN_HEADER}={admin_key}",
         f"--http-restricted-api={RESTRICTED_PROTOCOLS}:{ADMIN_HEADER}={admin_key}",
         "--log-info=false",
