@@ -151,11 +151,13 @@ def main() -> None:
     for batch_size in args.offline_batch:
         results.append(run_offline(synthesizer, texts, batch_size, args.duration))
         print(results[-1].row(), flush=True)
-    base = ServerOptions(args.port, args.port + 1, args.port + 2, _instances(args.instances))
+    base = ServerOptions(instances=_instances(args.instances))
     variants = [("Triton, dynamic batching", base)]
     if not args.no_baseline:
         variants.append(("Triton, no dynamic batching", replace(base, dynamic_batching=False)))
-    for name, options in variants:
+    for index, (name, options) in enumerate(variants):
+        port = args.port + 10 * index  # fresh ports: the previous server's may linger in TIME_WAIT
+        options = replace(options, grpc_port=port, http_port=port + 1, metrics_port=port + 2)
         with tempfile.TemporaryDirectory() as build_dir:
             with TritonServer(replace(options, build_dir=Path(build_dir))) as server:
                 for concurrency in args.concurrency:

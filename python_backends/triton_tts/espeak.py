@@ -24,6 +24,13 @@ _PHONEME_SEPARATOR = "|"
 CLAUSE_TERMINATORS = ".,?!;:"
 
 
+_GLOTTAL_PREFIX = "_!"  # TextToPhonemes marks a glottal onset on some words; synthesis events do not
+
+
+def _strip_glottal(mnemonic: str) -> str:
+    return mnemonic[len(_GLOTTAL_PREFIX) :] if mnemonic.startswith(_GLOTTAL_PREFIX) and len(mnemonic) > 2 else mnemonic
+
+
 class EspeakError(RuntimeError):
     """libespeak-ng is missing or refused a call."""
 
@@ -128,7 +135,7 @@ class _Espeak:
                 # espeak reads one character past the clause, so the terminator is the last punctuation consumed.
                 consumed = data[start:end].decode("utf-8", errors="replace")
                 start = end
-                words = [w.split(_PHONEME_SEPARATOR) for w in mnemonics.split()]
+                words = [[_strip_glottal(p) for p in w.split(_PHONEME_SEPARATOR)] for w in mnemonics.split()]
                 if words:
                     terminator = next((c for c in reversed(consumed) if c in CLAUSE_TERMINATORS), "")
                     clauses.append(Clause(words, terminator))

@@ -3,12 +3,32 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Callable, TypeVar
 
 import numpy as np
 import torch
 
 from triton_tts.acoustic import AcousticModel
 from triton_tts.vocoder import GriffinLim
+
+
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+
+
+def run_in_chunks(items: list[Item], size: int, length: Callable[[Item], int], run: Callable[[list[Item]], list[Result]]) -> list[Result]:
+    """Run items in padded batches of at most `size`, similar lengths together; results in input order.
+
+    On CPU, one item at a time (size 1) measured fastest for both stages (docs/benchmarks.md): padding and
+    cache misses cost more than batching saves. On GPU a larger size pays.
+    """
+    order = sorted(range(len(items)), key=lambda i: length(items[i]))
+    results: list = [None] * len(items)
+    for start in range(0, len(order), size):
+        chunk = order[start : start + size]
+        for index, result in zip(chunk, run([items[i] for i in chunk])):
+            results[index] = result
+    return results
 
 
 @dataclass(frozen=True)

@@ -1,18 +1,20 @@
-"""Batched compute of the acoustic and vocoder stages, with per-request validation.
+"""Compute of the acoustic and vocoder stages, with per-request validation.
 
 A Triton `execute` call hands us N requests: each is validated alone (InvalidRequest), the valid ones run
-as one padded batch, and results come back in request order.
+in padded batches of up to `compute_batch_size` (similar lengths together), and results come back in
+request order.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 
 import numpy as np
 import torch
 
 from triton_tts.frontend import MAX_RATE, MIN_RATE, InvalidRequest
-from triton_tts.pipeline import AcousticInput, generate_mels, vocode
+from triton_tts.pipeline import AcousticInput, generate_mels, run_in_chunks, vocode
 from triton_tts.vocoder import GriffinLim
 from triton_tts.voice import Voice
 
@@ -30,8 +32,9 @@ class AcousticRequest:
 class AcousticStage:
     """Phoneme ids (sentence segments) -> one log-mel per request, all sentences of a batch in one forward pass."""
 
-    def __init__(self, voice: Voice) -> None:
+    def __init__(self, voice: Voice, compute_batch_size: int = 1) -> None:
         self.voice = voice
+        self.compute_batch_size = compute_batch_size
         self.n_tokens = voice.config.model.n_tokens
         self.n_speakers = voice.config.model.n_speakers
 
@@ -59,15 +62,16 @@ class AcousticStage:
             for r in requests
             for segment in np.split(r.ids, np.cumsum(r.segment_lengths)[:-1])
         ]
-        mels = iter(generate_mels(self.voice.model, rows))
+        mels = iter(run_in_chunks(rows, self.compute_batch_size, lambda r: len(r.ids), partial(generate_mels, self.voice.model)))
         return [np.concatenate([next(mels) for _ in r.segment_lengths], axis=1) for r in requests]
 
 
 class VocoderStage:
     """Log-mels -> waveforms, batched."""
 
-    def __init__(self, vocoder: GriffinLim) -> None:
+    def __init__(self, vocoder: GriffinLim, compute_batch_size: int = 1) -> None:
         self.vocoder = vocoder
+        self.compute_batch_size = compute_batch_size
         self.n_mels = vocoder.mel.n_mels
 
     @property
@@ -85,7 +89,7 @@ class VocoderStage:
         self.run([np.full((self.n_mels, 40), -5.0, dtype=np.float32)] * 2)
 
     def run(self, mels: list[np.ndarray]) -> list[np.ndarray]:
-        return vocode(self.vocoder, mels)
+        return run_in_chunks(mels, self.compute_batch_size, lambda m: m.shape[1], partial(vocode, self.vocoder))
 
 
 def set_torch_threads(threads: int) -> None:

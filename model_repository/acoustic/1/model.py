@@ -18,7 +18,9 @@ class TritonPythonModel:
     def initialize(self, args: dict) -> None:
         config = json.loads(args["model_config"])
         set_torch_threads(int(parameter(config, "torch_threads", "0")))
-        self.stage = AcousticStage(load_voice(voice_dir(config, args["model_repository"])))
+        self.stage = AcousticStage(
+            load_voice(voice_dir(config, args["model_repository"])), int(parameter(config, "compute_batch_size", "1"))
+        )
         self.stage.warm_up()
 
     def _decode(self, request) -> AcousticRequest:

@@ -17,7 +17,7 @@ class TritonPythonModel:
         config = json.loads(args["model_config"])
         set_torch_threads(int(parameter(config, "torch_threads", "0")))
         mel_config = load_voice_config(voice_dir(config, args["model_repository"])).mel
-        self.stage = VocoderStage(GriffinLim(mel_config))
+        self.stage = VocoderStage(GriffinLim(mel_config), int(parameter(config, "compute_batch_size", "1")))
         self.stage.warm_up()
         self.sample_rate = np.array([[self.stage.sample_rate]], dtype=np.int32)
 
