@@ -35,8 +35,8 @@ class TLSConfig:
 
     @classmethod
     def from_files(cls, ca: str | None = None, cert: str | None = None, key: str | None = None) -> "TLSConfig":
-        read = lambda p: Path(p).read_bytes() if p else None  # noqa: E731
-        return cls(read(ca), read(cert), read(key))
+        """PEM files: the CA to trust (None: system store), and a client certificate and key for mutual TLS."""
+        return cls(*(Path(p).read_bytes() if p else None for p in (ca, cert, key)))
 
 
 @dataclass(frozen=True)
