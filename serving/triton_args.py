@@ -11,6 +11,7 @@ from __future__ import annotations
 RESTRICTED_PROTOCOLS = "model-repository,shared-memory,trace,logging"
 ADMIN_HEADER = "tts-admin-key"
 EXIT_TIMEOUT_S = 30
+MIN_CLIENT_PING_INTERVAL_MS = 10_000
 
 
 def triton_args(
@@ -33,6 +34,11 @@ def triton_args(
         "--allow-metrics=true",
         "--metrics-config=histogram_latencies=true",
         "--metrics-config=summary_latencies=true",
+        # Clients (our SDK: every 30 s) ping idle connections so load balancers keep them; Triton's defaults
+        # answer such pings with GOAWAY "too_many_pings". Accept one every 10 s or slower.
+        "--grpc-keepalive-permit-without-calls=1",
+        "--grpc-http2-max-pings-without-data=0",
+        f"--grpc-http2-min-recv-ping-interval-without-data={MIN_CLIENT_PING_INTERVAL_MS}",
         f"--grpc-restricted-protocol={RESTRICTED_PROTOCOLS}:{ADMIN_HEADER}={admin_key}",
         f"--http-restricted-api={RESTRICTED_PROTOCOLS}:{ADMIN_HEADER}={admin_key}",
         "--log-info=false",

@@ -141,10 +141,8 @@ def test_concurrent_requests_of_different_lengths_batch_and_match_unbatched(clie
     before = {m: batch_counts(triton_server.http_url, m) for m in ("acoustic", "vocoder")}
     together = speak_concurrently(triton_server.grpc_url, [(t, None, 1.0) for t in LENGTHS_OF_TEXT])
     for expected, got in zip(alone, together):
-        # Same durations, so the same length. Batched matmuls round differently in the last bit and
-        # Griffin-Lim's phase iterations amplify that a little: require > 40 dB signal-to-difference.
-        assert got.shape == expected.shape
-        assert snr_db(expected, got) > 40.0
+        # Stages compute one sentence per forward pass on CPU (compute_batch_size 1): bit-identical.
+        np.testing.assert_array_equal(got, expected)
     for model in ("acoustic", "vocoder"):
         inferences, executions = (a - b for a, b in zip(batch_counts(triton_server.http_url, model), before[model]))
         assert inferences == len(LENGTHS_OF_TEXT)

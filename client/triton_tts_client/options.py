@@ -48,6 +48,9 @@ class ClientOptions:
     metadata: tuple[tuple[str, str], ...] = ()  # e.g. (("authorization", "Bearer ..."),)
     keepalive_time_s: int = 30
     keepalive_timeout_s: int = 10
+    # Ping idle connections too. The project's servers allow it (serving/triton_args.py); a Triton with
+    # default settings answers with GOAWAY "too_many_pings": set False for those.
+    keepalive_without_calls: bool = True
     max_message_bytes: int = 64 * MiB  # a minute of float32 audio is ~5 MiB; long texts need room
 
     def __post_init__(self) -> None:
@@ -63,7 +66,7 @@ class ClientOptions:
             ("grpc.max_send_message_length", self.max_message_bytes),
             ("grpc.keepalive_time_ms", self.keepalive_time_s * 1000),
             ("grpc.keepalive_timeout_ms", self.keepalive_timeout_s * 1000),
-            ("grpc.keepalive_permit_without_calls", 1),
+            ("grpc.keepalive_permit_without_calls", int(self.keepalive_without_calls)),
             ("grpc.enable_retries", 0),  # retries are ours: only retryable codes, with failover
         ]
         if self.tls and self.tls.server_name_override:
