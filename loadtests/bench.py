@@ -1,4 +1,5 @@
-"""Benchmark: the pipeline's in-process limit beside the Triton ensemble, with and without dynamic batching.
+"""Benchmark: the pipeline's in-process limit, the Triton ensemble with and without dynamic batching, and a
+naive one-request-at-a-time HTTP server (loadtests/naive_server.py) serving the same pipeline.
 
 Same machine, same texts, one run. Closed loop: N clients each send their next request when the last one
 returns. Prints a markdown table: requests/s, audio seconds per wall second, latency p50/p95/p99, real-time
@@ -11,11 +12,18 @@ Run: python -m loadtests.bench [--duration 20] [--concurrency 1 4 16] [--instanc
 from __future__ import annotations
 
 import argparse
+import json
+import platform
 import random
+import subprocess
+import sys
 import tempfile
 import threading
 import time
+import urllib.request
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -100,32 +108,48 @@ def stage_counts(http_url: str) -> dict[str, tuple[int, int]]:
     return {stage: batch_counts(http_url, stage) for stage in STAGES}
 
 
-def run_triton(server: TritonServer, name: str, texts: list[str], concurrency: int, duration_s: float) -> Result:
-    """`concurrency` clients in a closed loop for `duration_s` seconds."""
-    result = Result(name, concurrency)
+def closed_loop(result: Result, call, texts: list[str], concurrency: int, duration_s: float) -> None:
+    """`concurrency` threads, each calling `call(text) -> audio seconds` back to back for `duration_s`."""
     lock = threading.Lock()
     stop_at = time.monotonic() + duration_s
 
-    def client_loop(offset: int) -> None:
-        with TTSClient(server.grpc_url, retry=RetryPolicy(max_rounds=1), deadline_s=120) as client:
-            k = offset
-            while time.monotonic() < stop_at:
-                began = time.monotonic()
-                seconds = client.synthesize(texts[k % len(texts)]).duration
-                latency = time.monotonic() - began
-                k += concurrency
-                with lock:
-                    result.latencies.append(latency)
-                    result.rtfs.append(latency / seconds)
-                    result.audio_s += seconds
+    def worker(offset: int) -> None:
+        k = offset
+        while time.monotonic() < stop_at:
+            began = time.monotonic()
+            seconds = call(texts[k % len(texts)])
+            latency = time.monotonic() - began
+            k += concurrency
+            with lock:
+                result.latencies.append(latency)
+                result.rtfs.append(latency / seconds)
+                result.audio_s += seconds
 
-    processes = [psutil.Process(server.process.pid), *psutil.Process(server.process.pid).children(recursive=True)]
-    counts_before, cpu_start, start = stage_counts(server.http_url), cpu_seconds(processes), time.monotonic()
-    threads = [threading.Thread(target=client_loop, args=(i,)) for i in range(concurrency)]
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
     for thread in threads:
         thread.start()
     for thread in threads:
         thread.join()
+
+
+def process_tree(pid: int) -> list[psutil.Process]:
+    root = psutil.Process(pid)
+    return [root, *root.children(recursive=True)]
+
+
+def run_triton(server: TritonServer, name: str, texts: list[str], concurrency: int, duration_s: float) -> Result:
+    """`concurrency` SDK clients in a closed loop; batch sizes from Triton's statistics."""
+    result = Result(name, concurrency)
+    clients = threading.local()
+
+    def call(text: str) -> float:
+        if not hasattr(clients, "tts"):
+            clients.tts = TTSClient(server.grpc_url, retry=RetryPolicy(max_rounds=1), deadline_s=120)
+        return clients.tts.synthesize(text).duration
+
+    processes = process_tree(server.process.pid)
+    counts_before, cpu_start, start = stage_counts(server.http_url), cpu_seconds(processes), time.monotonic()
+    closed_loop(result, call, texts, concurrency, duration_s)
     result.wall_s = time.monotonic() - start
     result.cpu_s = cpu_seconds(processes) - cpu_start
     for stage, (inferences, executions) in stage_counts(server.http_url).items():
@@ -134,14 +158,51 @@ def run_triton(server: TritonServer, name: str, texts: list[str], concurrency: i
     return result
 
 
+@contextmanager
+def naive_server(port: int):
+    """The baseline server in its own process, ready when it answers."""
+    process = subprocess.Popen([sys.executable, "-m", "loadtests.naive_server", "--port", str(port)])
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline:
+            try:
+                naive_call(port, "Ready.")
+                break
+            except OSError:
+                time.sleep(1)
+        yield process
+    finally:
+        process.terminate()
+        process.wait()
+
+
+def naive_call(port: int, text: str) -> float:
+    request = urllib.request.Request(
+        f"http://localhost:{port}/synthesize", json.dumps({"text": text}).encode(), {"Content-Type": "application/json"}
+    )
+    with urllib.request.urlopen(request, timeout=300) as response:
+        return len(response.read()) / 4 / int(response.headers["X-Sample-Rate"])
+
+
+def run_naive(port: int, process: subprocess.Popen, texts: list[str], concurrency: int, duration_s: float) -> Result:
+    result = Result("naive HTTP server", concurrency)
+    processes = process_tree(process.pid)
+    cpu_start, start = cpu_seconds(processes), time.monotonic()
+    closed_loop(result, partial(naive_call, port), texts, concurrency, duration_s)
+    result.wall_s = time.monotonic() - start
+    result.cpu_s = cpu_seconds(processes) - cpu_start
+    return result
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--duration", type=float, default=20.0, help="seconds per measurement")
-    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16])
+    parser.add_argument("--concurrency", type=int, nargs="+", default=[1, 4, 16, 32])
     parser.add_argument("--offline-batch", type=int, nargs="+", default=[1, 8])
     parser.add_argument("--instances", nargs="*", default=[], metavar="STAGE=N")
     parser.add_argument("--no-baseline", action="store_true", help="skip Triton without dynamic batching")
-    parser.add_argument("--port", type=int, default=18001, help="first of three ports for the benchmark server")
+    parser.add_argument("--port", type=int, default=18001, help="first port for the benchmark servers")
+    parser.add_argument("--write", type=Path, help="also write the report (markdown) to this file")
     args = parser.parse_args()
     texts = benchmark_texts()
     results = []
@@ -163,10 +224,38 @@ def main() -> None:
                 for concurrency in args.concurrency:
                     results.append(run_triton(server, name, texts, concurrency, args.duration))
                     print(results[-1].row(), flush=True)
-    print(f"\n{psutil.cpu_count()} CPU cores, {args.duration:.0f} s per row, {len(texts)} held-out sentences\n")
-    print(HEADER)
-    for result in results:
-        print(result.row())
+    with naive_server(args.port + 50) as process:
+        for concurrency in args.concurrency:
+            results.append(run_naive(args.port + 50, process, texts, concurrency, args.duration))
+            print(results[-1].row(), flush=True)
+    report = markdown_report(results, args.duration, len(texts))
+    print("\n" + report)
+    if args.write:
+        args.write.write_text(report)
+
+
+def best(results: list[Result], name: str, concurrency: int | None = None) -> float:
+    """Highest audio seconds per second among rows of `name` (at `concurrency`, if given)."""
+    rates = [r.audio_s / r.wall_s for r in results if r.name.startswith(name) and concurrency in (None, r.concurrency)]
+    return max(rates, default=float("nan"))
+
+
+def markdown_report(results: list[Result], duration_s: float, n_texts: int) -> str:
+    """The table, the machine, the command and the ratios the benchmark exists for."""
+    served = best(results, "Triton, dynamic batching", 16)
+    limit, naive = best(results, "offline"), best(results, "naive")
+    machine = f"{psutil.cpu_count()} CPU cores ({platform.processor() or platform.machine()}), Python {platform.python_version()}, torch {torch.__version__}"
+    lines = [
+        f"Machine: {machine}. Command: `python -m loadtests.{' '.join(['bench', *sys.argv[1:]])}`.",
+        f"{duration_s:.0f} s per row, {n_texts} held-out sentences.",
+        "",
+        HEADER,
+        *(r.row() for r in results),
+        "",
+        f"Triton with dynamic batching at concurrency 16: {served:.1f} audio s/s = {served / limit:.0%} of the offline "
+        f"limit ({limit:.1f}) and {served / naive:.1f}x the naive server's best ({naive:.1f}).",
+    ]
+    return "\n".join(lines) + "\n"
 
 
 if __name__ == "__main__":

@@ -1,0 +1,43 @@
+"""An abstract Locust user that speaks gRPC through the project's SDK and reports every call to Locust."""
+
+from __future__ import annotations
+
+import time
+
+import grpc.experimental.gevent as grpc_gevent
+from locust import User
+
+from triton_tts_client import RetryPolicy, TTSClient, TTSError
+
+grpc_gevent.init_gevent()  # gRPC's I/O must yield to gevent, or one user blocks all others
+
+
+class TTSGrpcUser(User):
+    """Subclasses add tasks that call `speak`; `host` is HOST:PORT (or several, comma-separated, for failover)."""
+
+    abstract = True
+    deadline_s = 60.0
+
+    def on_start(self) -> None:
+        # One attempt per call: the load test measures the service, not the client's retries.
+        self.client = TTSClient(self.host.split(","), deadline_s=self.deadline_s, retry=RetryPolicy(max_rounds=1))
+
+    def on_stop(self) -> None:
+        self.client.close()
+
+    def speak(self, name: str, text: str, voice: str | None = None, rate: float = 1.0) -> None:
+        """Time one synthesis; the response length is the audio's size in bytes, a failure carries its status."""
+        started = time.perf_counter()
+        length, error = 0, None
+        try:
+            length = self.client.synthesize(text, voice, rate).samples.nbytes
+        except TTSError as exc:
+            error = exc
+        self.environment.events.request.fire(
+            request_type="grpc",
+            name=name,
+            response_time=(time.perf_counter() - started) * 1000.0,
+            response_length=length,
+            exception=error,
+            context={"voice": voice, "rate": rate},
+        )

@@ -1,0 +1,44 @@
+"""Load-test texts: short, medium and long utterances built from held-out sentences (never trained on)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass
+
+from training.corpus import sentences, split_of
+
+# Words per utterance, like real traffic: announcements, paragraphs, long reads.
+LENGTHS = {"short": (3, 10), "medium": (20, 40), "long": (80, 150)}
+
+
+@dataclass(frozen=True)
+class TextSet:
+    short: tuple[str, ...]
+    medium: tuple[str, ...]
+    long: tuple[str, ...]
+
+
+def _join_until(pool: list[str], low: int, high: int, rng: random.Random) -> str:
+    """Consecutive held-out sentences joined until the word count lands in [low, high]."""
+    while True:
+        start = rng.randrange(len(pool))
+        words: list[str] = []
+        for sentence in pool[start:] + pool[:start]:
+            if len(words) + len(sentence.split()) > high:
+                break
+            words += sentence.split()
+        if len(words) >= low:
+            return " ".join(words)
+
+
+def load_test_texts(per_kind: int = 40, seed: int = 11) -> TextSet:
+    """A fixed sample of the corpus test split, so every run sends the same texts."""
+    held_out = sorted(s for s in sentences() if split_of(s) == "test")
+    rng = random.Random(seed)
+    low, high = LENGTHS["short"]
+    short = [s for s in held_out if low <= len(s.split()) <= high]
+    return TextSet(
+        short=tuple(rng.sample(short, min(per_kind, len(short)))),
+        medium=tuple(_join_until(held_out, *LENGTHS["medium"], rng) for _ in range(per_kind)),
+        long=tuple(_join_until(held_out, *LENGTHS["long"], rng) for _ in range(per_kind)),
+    )

@@ -1,0 +1,51 @@
+"""The Locust load test runs against the real server, and its SLO gate sets the exit code."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from loadtests.slo import SLO, violations
+from tests.conftest import REPO
+
+
+def run_locust(host: str, seconds: int, *slo: str) -> subprocess.CompletedProcess:
+    locust = Path(sys.executable).parent / "locust"
+    command = [str(locust), "-f", "loadtests/locustfile.py", "--headless", "-u", "2", "-r", "2", "-t", f"{seconds}s",
+               "--host", host, "--only-summary", *slo]
+    return subprocess.run(command, cwd=REPO, capture_output=True, text=True, timeout=seconds + 60)
+
+
+@pytest.mark.slow
+def test_smoke_run_meets_the_slo_and_an_impossible_slo_fails(triton_server) -> None:
+    smoke = run_locust(triton_server.grpc_url, 15, "--slo-p95-ms", "20000", "--slo-max-fail-ratio", "0.0")
+    assert smoke.returncode == 0, smoke.stderr[-2000:]
+    assert "SLO met" in smoke.stderr
+    impossible = run_locust(triton_server.grpc_url, 5, "--slo-p95-ms", "1")
+    assert impossible.returncode == 1 and "p95 latency" in impossible.stderr
+
+
+def test_slo_violations() -> None:
+    slo = SLO(max_fail_ratio=0.01, p95_ms=500)
+    assert violations(slo, 100, 0.0, 400) == []
+    assert violations(slo, 100, 0.05, 400) == ["failure ratio 0.050 > 0.01"]
+    assert violations(slo, 100, 0.0, 900) == ["p95 latency 900 ms > 500 ms"]
+    assert violations(slo, 0, 0.0, 0) == ["no requests were made"]
+
+
+SHAPE_CHECK = """
+from loadtests.shape_step import StepLoad
+shape = StepLoad()
+shape.get_run_time = lambda: 61
+assert shape.tick() == (8, 4.0), shape.tick()
+shape.get_run_time = lambda: 10_000
+assert shape.tick() is None
+"""
+
+
+def test_shapes_are_tables_of_stages() -> None:
+    """In a subprocess: importing locust monkey-patches the interpreter with gevent."""
+    subprocess.run([sys.executable, "-c", SHAPE_CHECK], cwd=REPO, check=True, timeout=60)
