@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
-import logging
 import os
 import re
 import shutil
@@ -29,7 +28,6 @@ from serving.probe import probe
 from serving.triton_args import EXIT_TIMEOUT_S, triton_args
 from triton_tts.model_config import VOICE_DIR_ENV
 
-logger = logging.getLogger(__name__)
 REPO = Path(__file__).resolve().parents[1]
 STAGE_REPOSITORY = REPO / "model_repository"
 ENSEMBLE_REPOSITORY = REPO / "ensembles"
@@ -203,7 +201,6 @@ def main() -> None:
     parser.add_argument("--instances", nargs="*", default=[], metavar="STAGE=N", help="e.g. vocoder=2")
     parser.add_argument("--voice-dir", type=Path, default=DEFAULT_VOICE_DIR, help="a voice artifact directory")
     args = parser.parse_args()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     options = ServerOptions(
         args.grpc_port, args.http_port, args.metrics_port, _instances(args.instances), voice_dir=args.voice_dir
     )
