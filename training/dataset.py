@@ -72,8 +72,13 @@ def make_utterance(sentence: str, speaker: str, mel_config: MelConfig) -> Uttera
     return Utterance(sentence, speaker, tokens, torch.from_numpy(frames.astype(np.int16)), mel.half())
 
 
-def _make(args: tuple[str, str, MelConfig]) -> Utterance | None:
-    return make_utterance(*args)
+def _make(args: tuple[str, str, MelConfig]) -> tuple | None:
+    """Worker side. NumPy arrays cross the process boundary: each torch tensor would hold a file descriptor
+    until the parent reads it, and 12,000 utterances exceed the open-file limit."""
+    utterance = make_utterance(*args)
+    if utterance is None:
+        return None
+    return utterance.sentence, utterance.speaker, utterance.tokens, utterance.durations.numpy(), utterance.mel.numpy()
 
 
 def assign_sentences(sentences: list[str], per_speaker: int, seed: int) -> list[tuple[str, str]]:
@@ -92,7 +97,10 @@ def generate(pairs: list[tuple[str, str]], mel_config: MelConfig, workers: int) 
     jobs = [(sentence, speaker, mel_config) for sentence, speaker in pairs]
     with Pool(workers) as pool:
         made = pool.map(_make, jobs, chunksize=64)
-    utterances = [u for u in made if u is not None]
+    utterances = [
+        Utterance(sentence, speaker, tokens, torch.from_numpy(durations), torch.from_numpy(mel))
+        for sentence, speaker, tokens, durations, mel in filter(None, made)
+    ]
     logger.info("%d of %d utterances aligned", len(utterances), len(pairs))
     return utterances
 
