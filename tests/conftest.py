@@ -17,6 +17,7 @@ SENTENCES = [
     "Is this the right way to the station, or should we turn left?",
     "She sells sea shells; he sells nothing at all!",
     "Hello.",
+    '"Quoted," she said (twice).',
 ]
 
 

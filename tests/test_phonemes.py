@@ -43,3 +43,10 @@ def test_inventory_is_deterministic_and_validated() -> None:
         PhonemeInventory(("a", PAD))
     with pytest.raises(ValueError):
         PhonemeInventory((PAD, "a", "a"))
+
+
+def test_marks_glued_to_a_phoneme_are_split_off() -> None:
+    """espeak-ng writes '_:n' (pause + n) and '_!w' (glottal onset + w): the phoneme must not be lost."""
+    tokens = phonemize("(Nineteen) is a number.", "en-us")
+    assert tokens[1:4] == ["_:", "_:", "n"]
+    assert not any(t.startswith("_") and len(t) > 2 for t in tokens)

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import re
 import threading
 from dataclasses import dataclass
 
@@ -24,11 +25,17 @@ _PHONEME_SEPARATOR = "|"
 CLAUSE_TERMINATORS = ".,?!;:"
 
 
-_GLOTTAL_PREFIX = "_!"  # TextToPhonemes marks a glottal onset on some words; synthesis events do not
+# TextToPhonemes glues a pause ("_:") or a glottal-onset mark ("_!") to the next phoneme ("_:n", "_!w");
+# synthesis events name the phoneme alone. Pauses become their own token; the glottal mark is dropped.
+_GLUED_MARK = re.compile(r"^(_[:!]?)([^_:!].*)$")
 
 
-def _strip_glottal(mnemonic: str) -> str:
-    return mnemonic[len(_GLOTTAL_PREFIX) :] if mnemonic.startswith(_GLOTTAL_PREFIX) and len(mnemonic) > 2 else mnemonic
+def split_mnemonic(mnemonic: str) -> list[str]:
+    match = _GLUED_MARK.match(mnemonic)
+    if match is None:
+        return [mnemonic]
+    mark, phoneme = match.groups()
+    return [phoneme] if mark == "_!" else [mark, phoneme]
 
 
 class EspeakError(RuntimeError):
@@ -135,7 +142,7 @@ class _Espeak:
                 # espeak reads one character past the clause, so the terminator is the last punctuation consumed.
                 consumed = data[start:end].decode("utf-8", errors="replace")
                 start = end
-                words = [[_strip_glottal(p) for p in w.split(_PHONEME_SEPARATOR)] for w in mnemonics.split()]
+                words = [[t for m in w.split(_PHONEME_SEPARATOR) for t in split_mnemonic(m)] for w in mnemonics.split()]
                 if words:
                     terminator = next((c for c in reversed(consumed) if c in CLAUSE_TERMINATORS), "")
                     clauses.append(Clause(words, terminator))
