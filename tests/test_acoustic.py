@@ -2,7 +2,7 @@
 
 import torch
 
-from triton_tts.acoustic import AcousticConfig, AcousticModel, length_regulate
+from triton_tts.acoustic import AcousticConfig, AcousticInference, AcousticModel, length_regulate
 from triton_tts.pipeline import AcousticInput, generate_mels, pad_ids
 
 
@@ -31,8 +31,8 @@ def test_output_does_not_change_when_batched_with_longer_inputs() -> None:
     model = small_model()
     short = AcousticInput([1, 5, 6, 7, 2], speaker=1)
     longer = [AcousticInput(list(range(1, 19)), speaker=0), AcousticInput([3] * 30, speaker=2, pace=0.7)]
-    alone = generate_mels(model, [short])[0]
-    batched = generate_mels(model, [*longer, short])[2]
+    alone = generate_mels(AcousticInference(model), [short])[0]
+    batched = generate_mels(AcousticInference(model), [*longer, short])[2]
     assert alone.shape == batched.shape
     torch.testing.assert_close(torch.from_numpy(batched), torch.from_numpy(alone), atol=1e-5, rtol=1e-5)
 

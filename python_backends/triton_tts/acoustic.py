@@ -15,6 +15,9 @@ from torch import nn
 from torch.nn import functional as F
 
 
+MAX_FRAMES = 20000  # frames per utterance, about 4 minutes at 22050 Hz / hop 256
+
+
 @dataclass(frozen=True)
 class AcousticConfig:
     """Model sizes; `n_tokens` and `n_speakers` come from the data."""
@@ -56,9 +59,10 @@ def length_regulate(x: torch.Tensor, durations: torch.Tensor) -> tuple[torch.Ten
     """Repeat token vectors by their durations: x (B, T, C), durations (B, T) int -> (B, F, C), frame lengths (B,).
 
     Frame f takes token t when start[t] <= f < end[t]; the (B, F, T) mask is a matmul, not a loop. Every
-    utterance gets at least one frame (silent if all durations are zero), so later stages never see empty input.
+    utterance gets at least one frame (silent if all durations are zero), so later stages never see empty input,
+    and at most MAX_FRAMES (later tokens are cut), which bounds memory and the exported engines' shape ranges.
     """
-    ends = torch.cumsum(durations, dim=1)
+    ends = torch.clamp(torch.cumsum(durations, dim=1), max=MAX_FRAMES)
     starts = ends - durations
     frame_lengths = torch.clamp(ends[:, -1], min=1)
     frames = torch.arange(frame_lengths.max(), device=x.device)[None, :, None]
@@ -66,12 +70,39 @@ def length_regulate(x: torch.Tensor, durations: torch.Tensor) -> tuple[torch.Ten
     return torch.matmul(alignment.to(x.dtype), x), frame_lengths
 
 
+class SelfAttention(nn.Module):
+    """Multi-head self-attention with a key padding mask, written out so that it exports with dynamic shapes.
+
+    Parameter names and layout are nn.MultiheadAttention's (packed q/k/v projection), so weights carry over.
+    """
+
+    def __init__(self, hidden: int, heads: int, dropout: float) -> None:
+        super().__init__()
+        self.heads = heads
+        self.dropout = dropout
+        self.in_proj_weight = nn.Parameter(torch.empty(3 * hidden, hidden))
+        self.in_proj_bias = nn.Parameter(torch.zeros(3 * hidden))
+        self.out_proj = nn.Linear(hidden, hidden)
+        nn.init.xavier_uniform_(self.in_proj_weight)
+        nn.init.zeros_(self.out_proj.bias)
+
+    def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
+        """x (B, T, C), mask (B, T) True on real positions; padded keys get no attention."""
+        batch, length, channels = x.shape
+        projected = F.linear(x, self.in_proj_weight, self.in_proj_bias).reshape(batch, length, 3, self.heads, -1)
+        query, key, value = projected.permute(2, 0, 3, 1, 4).unbind(0)
+        attended = F.scaled_dot_product_attention(
+            query, key, value, attn_mask=mask[:, None, None, :], dropout_p=self.dropout if self.training else 0.0
+        )
+        return self.out_proj(attended.transpose(1, 2).reshape(batch, length, channels))
+
+
 class FeedForwardBlock(nn.Module):
     """Self-attention then a convolutional feed-forward, each with a residual and layer norm (FastSpeech's FFT block)."""
 
     def __init__(self, c: AcousticConfig) -> None:
         super().__init__()
-        self.attention = nn.MultiheadAttention(c.hidden, c.heads, dropout=c.dropout, batch_first=True)
+        self.attention = SelfAttention(c.hidden, c.heads, c.dropout)
         self.norm1 = nn.LayerNorm(c.hidden)
         self.conv1 = nn.Conv1d(c.hidden, c.filter_size, c.kernel_size, padding=c.kernel_size // 2)
         self.conv2 = nn.Conv1d(c.filter_size, c.hidden, 1)
@@ -80,8 +111,7 @@ class FeedForwardBlock(nn.Module):
 
     def forward(self, x: torch.Tensor, mask: torch.Tensor) -> torch.Tensor:
         keep = mask[:, :, None].to(x.dtype)
-        attended, _ = self.attention(x, x, x, key_padding_mask=~mask, need_weights=False)
-        x = self.norm1(x + self.dropout(attended)) * keep
+        x = self.norm1(x + self.dropout(self.attention(x, mask))) * keep
         y = self.conv2(F.relu(self.conv1(x.transpose(1, 2)))).transpose(1, 2)
         return self.norm2(x + self.dropout(y)) * keep
 
@@ -159,3 +189,18 @@ class AcousticModel(nn.Module):
         if pace is not None:
             frames = frames / pace[:, None]
         return torch.round(frames).long() * mask
+
+
+class AcousticInference(nn.Module):
+    """The serving signature: (ids, lengths, speakers, pace) -> (log-mel, frame lengths), durations predicted.
+
+    The torch runtime calls it directly; ONNX export traces it, so both runtimes share one signature.
+    """
+
+    def __init__(self, model: AcousticModel) -> None:
+        super().__init__()
+        self.model = model
+
+    def forward(self, ids: torch.Tensor, lengths: torch.Tensor, speakers: torch.Tensor, pace: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        mel, frame_lengths, _ = self.model(ids, lengths, speakers, pace=pace)
+        return mel, frame_lengths
