@@ -25,7 +25,7 @@ def test_shipped_voice_loads_and_is_small(default_voice) -> None:
 
 
 def test_missing_directory(tmp_path: Path) -> None:
-    with pytest.raises(VoiceArtifactError, match="no voice config"):
+    with pytest.raises(VoiceArtifactError, match="no config at"):
         load_voice(tmp_path / "nowhere")
 
 

@@ -1,4 +1,5 @@
-"""The voice artifact: `voice.json` (config) + `model.safetensors` (weights), saved by training, loaded by serving.
+"""The voice artifact: `voice.json` + `model.safetensors` (acoustic model) and `vocoder.json` + `vocoder.safetensors`
+(neural vocoder), saved by training, loaded by serving.
 
 Loading validates everything it can (schema, file hash, tensor names and shapes) and raises VoiceArtifactError
 with a message that says which file is wrong and how, instead of failing later inside a request.
@@ -11,12 +12,15 @@ import json
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
 from triton_tts.acoustic import AcousticConfig, AcousticModel
 from triton_tts.mel import MelConfig
+from triton_tts.neural_vocoder import NeuralVocoder, NeuralVocoderConfig
 from triton_tts.phonemes import PhonemeInventory
+from triton_tts.vocoder import GriffinLim
 
 CONFIG_FILE = "voice.json"
 WEIGHTS_FILE = "model.safetensors"
@@ -84,44 +88,86 @@ def _sha256(path: Path) -> str:
 
 
 def save_voice(directory: Path, config: VoiceConfig, model: AcousticModel) -> None:
+    save_weights(directory / WEIGHTS_FILE, directory / CONFIG_FILE, config.to_dict(), model)
+
+
+def read_config(path: Path) -> dict:
+    """A JSON config file of an artifact, with errors that name the file."""
+    try:
+        return json.loads(path.read_text())
+    except FileNotFoundError as exc:
+        raise VoiceArtifactError(f"no config at {path}") from exc
+    except json.JSONDecodeError as exc:
+        raise VoiceArtifactError(f"{path} is not valid JSON ({exc}); is the file truncated?") from exc
+
+
+def save_weights(weights: Path, config_path: Path, config: dict, model: torch.nn.Module) -> None:
     """Write weights, then the config with the weights' hash (so truncation is detected on load)."""
-    directory.mkdir(parents=True, exist_ok=True)
-    weights = directory / WEIGHTS_FILE
+    weights.parent.mkdir(parents=True, exist_ok=True)
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(weights))
-    data = config.to_dict() | {"weights_sha256": _sha256(weights)}
-    (directory / CONFIG_FILE).write_text(json.dumps(data, indent=1) + "\n")
+    config_path.write_text(json.dumps(config | {"weights_sha256": _sha256(weights)}, indent=1) + "\n")
+
+
+def load_weights(weights: Path, config_path: Path, model: torch.nn.Module) -> torch.nn.Module:
+    """Fill `model` from `weights` after checking the hash recorded in `config_path`; returns it in eval mode."""
+    if not weights.is_file():
+        raise VoiceArtifactError(f"no weights at {weights}")
+    expected = read_config(config_path).get("weights_sha256")
+    if expected and _sha256(weights) != expected:
+        raise VoiceArtifactError(f"{weights} does not match the sha256 in {config_path.name}: truncated or replaced?")
+    try:
+        state = load_file(str(weights))
+    except (SafetensorError, OSError) as exc:
+        raise VoiceArtifactError(f"{weights} is not a readable safetensors file: {exc}") from exc
+    try:
+        model.load_state_dict(state, strict=True)
+    except RuntimeError as exc:
+        raise VoiceArtifactError(f"{weights} does not fit the model in {config_path.name}: {exc}") from exc
+    return model.eval()
 
 
 def load_voice_config(directory: Path) -> VoiceConfig:
-    path = Path(directory) / CONFIG_FILE
-    try:
-        data = json.loads(path.read_text())
-    except FileNotFoundError as exc:
-        raise VoiceArtifactError(f"no voice config at {path}") from exc
-    except json.JSONDecodeError as exc:
-        raise VoiceArtifactError(f"{path} is not valid JSON ({exc}); is the file truncated?") from exc
-    return VoiceConfig.from_dict(data)
+    return VoiceConfig.from_dict(read_config(Path(directory) / CONFIG_FILE))
 
 
 def load_voice(directory: Path | str) -> Voice:
     """Load and check a voice directory; the model is returned in eval mode."""
     directory = Path(directory)
     config = load_voice_config(directory)
-    weights = directory / WEIGHTS_FILE
-    if not weights.is_file():
-        raise VoiceArtifactError(f"no weights at {weights}")
-    expected = json.loads((directory / CONFIG_FILE).read_text()).get("weights_sha256")
-    if expected and _sha256(weights) != expected:
-        raise VoiceArtifactError(f"{weights} does not match the sha256 in {CONFIG_FILE}: truncated or replaced?")
-    try:
-        state = load_file(str(weights))
-    except (SafetensorError, OSError) as exc:
-        raise VoiceArtifactError(f"{weights} is not a readable safetensors file: {exc}") from exc
-    model = AcousticModel(config.model)
-    try:
-        model.load_state_dict(state, strict=True)
-    except RuntimeError as exc:
-        raise VoiceArtifactError(f"{weights} does not fit the model in {CONFIG_FILE}: {exc}") from exc
     if config.model.n_tokens != len(config.inventory) or config.model.n_speakers != len(config.speakers):
         raise VoiceArtifactError(f"{CONFIG_FILE}: model sizes disagree with the inventory or the speaker list")
-    return Voice(config, model.eval())
+    model = load_weights(directory / WEIGHTS_FILE, directory / CONFIG_FILE, AcousticModel(config.model))
+    return Voice(config, model)
+
+
+VOCODER_CONFIG_FILE = "vocoder.json"
+VOCODER_WEIGHTS_FILE = "vocoder.safetensors"
+VOCODERS = ("neural", "griffin_lim")
+
+
+def save_neural_vocoder(directory: Path, model: NeuralVocoder, training: dict) -> None:
+    config = {"format_version": FORMAT_VERSION, "model": model.config.to_dict(), "mel": model.mel.to_dict(), "training": training}
+    save_weights(directory / VOCODER_WEIGHTS_FILE, directory / VOCODER_CONFIG_FILE, config, model)
+
+
+def load_neural_vocoder(directory: Path | str, mel: MelConfig) -> NeuralVocoder:
+    """The voice's trained vocoder; its STFT settings must be the voice's (else it was trained for other mels)."""
+    path = Path(directory) / VOCODER_CONFIG_FILE
+    data = read_config(path)
+    try:
+        config = NeuralVocoderConfig.from_dict(data["model"])
+        trained_mel = MelConfig.from_dict(data["mel"])
+    except (KeyError, TypeError) as exc:
+        raise VoiceArtifactError(f"{path} is invalid: {exc!r}") from exc
+    if trained_mel != mel:
+        raise VoiceArtifactError(f"{path}: the vocoder was trained on other mel settings than the voice's")
+    return load_weights(Path(directory) / VOCODER_WEIGHTS_FILE, path, NeuralVocoder(mel, config))
+
+
+def load_vocoder(kind: str, directory: Path | str, mel: MelConfig) -> NeuralVocoder | GriffinLim:
+    """The serving vocoder by name: the voice's neural vocoder (default) or Griffin-Lim (fallback, no weights)."""
+    if kind == "neural":
+        return load_neural_vocoder(directory, mel)
+    if kind == "griffin_lim":
+        return GriffinLim(mel)
+    raise VoiceArtifactError(f"unknown vocoder {kind!r}; choose one of {', '.join(VOCODERS)}")
