@@ -6,7 +6,11 @@ returns. Prints a markdown table: requests/s, audio seconds per wall second, lat
 factor per request (compute latency / audio duration), CPU cores busy, and the average batch size each
 stage formed (from Triton's statistics API).
 
+With --runtimes torch onnxruntime, one dynamic-batching server per runtime of the acoustic and vocoder
+stages (the model config parameter `runtime`), so the runtimes are compared in one run.
+
 Run: python -m loadtests.bench [--duration 20] [--concurrency 1 4 16] [--instances vocoder=2]
+     [--runtimes torch onnxruntime] [--set vocoder.vocoder=griffin_lim]
 """
 
 from __future__ import annotations
@@ -30,11 +34,11 @@ import numpy as np
 import psutil
 import torch
 
-from serving.launcher import DEFAULT_VOICE_DIR, ServerOptions, TritonServer, _instances
+from serving.launcher import DEFAULT_VOICE_DIR, ServerOptions, TritonServer, _instances, _parameters
 from serving.triton_http import batch_counts
 from training.corpus import sentences, split_of
 from triton_tts.offline import Synthesizer
-from triton_tts.voice import load_voice
+from triton_tts.runtimes import RUNTIMES
 from triton_tts_client import RetryPolicy, TTSClient
 
 STAGES = ("text_frontend", "acoustic", "vocoder")
@@ -201,21 +205,29 @@ def main() -> None:
     parser.add_argument("--offline-batch", type=int, nargs="+", default=[1, 8])
     parser.add_argument("--instances", nargs="*", default=[], metavar="STAGE=N")
     parser.add_argument("--no-baseline", action="store_true", help="skip Triton without dynamic batching")
+    parser.add_argument("--runtimes", nargs="+", default=["torch"], choices=RUNTIMES, help="one server per runtime")
+    parser.add_argument("--set", nargs="*", default=[], metavar="STAGE.PARAMETER=VALUE", help="for every server")
     parser.add_argument("--port", type=int, default=18001, help="first port for the benchmark servers")
     parser.add_argument("--write", type=Path, help="also write the report (markdown) to this file")
     args = parser.parse_args()
     texts = benchmark_texts()
     results = []
     torch.set_num_threads(psutil.cpu_count())
-    synthesizer = Synthesizer(load_voice(DEFAULT_VOICE_DIR))
+    settings = _parameters(args.set)
+    vocoder = settings.get("vocoder", {}).get("vocoder", "neural")
+    synthesizer = Synthesizer.load(DEFAULT_VOICE_DIR, vocoder, args.runtimes[0], threads=psutil.cpu_count())
     synthesizer.synthesize(texts[:2])  # warm up
     for batch_size in args.offline_batch:
         results.append(run_offline(synthesizer, texts, batch_size, args.duration))
         print(results[-1].row(), flush=True)
-    base = ServerOptions(instances=_instances(args.instances))
-    variants = [("Triton, dynamic batching", base)]
+
+    def options(runtime: str) -> ServerOptions:
+        parameters = {stage: {**settings.get(stage, {}), "runtime": runtime} for stage in ("acoustic", "vocoder")}
+        return ServerOptions(instances=_instances(args.instances), parameters={**settings, **parameters})
+
+    variants = [(f"Triton, dynamic batching, {runtime}", options(runtime)) for runtime in args.runtimes]
     if not args.no_baseline:
-        variants.append(("Triton, no dynamic batching", replace(base, dynamic_batching=False)))
+        variants.append((f"Triton, no dynamic batching, {args.runtimes[0]}", replace(options(args.runtimes[0]), dynamic_batching=False)))
     for index, (name, options) in enumerate(variants):
         port = args.port + 10 * index  # fresh ports: the previous server's may linger in TIME_WAIT
         options = replace(options, grpc_port=port, http_port=port + 1, metrics_port=port + 2)
@@ -254,6 +266,8 @@ def markdown_report(results: list[Result], duration_s: float, n_texts: int) -> s
         "",
         f"Triton with dynamic batching at concurrency 16: {served:.1f} audio s/s = {served / limit:.0%} of the offline "
         f"limit ({limit:.1f}) and {served / naive:.1f}x the naive server's best ({naive:.1f}).",
+        *(f"- {r}: best {best(results, f'Triton, dynamic batching, {r}'):.1f} audio s/s, at concurrency 16 "
+          f"{best(results, f'Triton, dynamic batching, {r}', 16):.1f}." for r in RUNTIMES if any(r in x.name for x in results)),
     ]
     return "\n".join(lines) + "\n"
 

@@ -14,7 +14,6 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 from serving.launcher import DEFAULT_VOICE_DIR
 from triton_tts.frontend import InvalidRequest
 from triton_tts.offline import Synthesizer
-from triton_tts.voice import load_voice
 
 
 def make_handler(synthesizer: Synthesizer) -> type[BaseHTTPRequestHandler]:
@@ -43,7 +42,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=18080)
     args = parser.parse_args()
-    synthesizer = Synthesizer(load_voice(DEFAULT_VOICE_DIR))
+    synthesizer = Synthesizer.load(DEFAULT_VOICE_DIR)
     synthesizer.synthesize(["Warm up."])
     HTTPServer(("localhost", args.port), make_handler(synthesizer)).serve_forever()  # single-threaded
 

@@ -40,6 +40,7 @@ class ServerOptions:
     http_port: int = 8000
     metrics_port: int = 8002
     instances: dict[str, int] = field(default_factory=dict)  # stage -> instance count override
+    parameters: dict[str, dict[str, str]] = field(default_factory=dict)  # stage -> {config parameter: value}
     dynamic_batching: bool = True
     build_dir: Path = REPO / "build"
     voice_dir: Path = DEFAULT_VOICE_DIR
@@ -75,7 +76,12 @@ def backend_directory(build_dir: Path) -> Path:
 
 
 def derive_config(text: str, stage: str, options: ServerOptions) -> str:
-    """A stage's config.pbtxt with this run's instance count and, for baselines, no dynamic batcher."""
+    """A stage's config.pbtxt with this run's instance count and parameters and, for baselines, no dynamic batcher."""
+    for key, value in options.parameters.get(stage, {}).items():
+        pattern = rf'(parameters \{{ key: "{re.escape(key)}", value: \{{ string_value: ")[^"]*'
+        text, found = re.subn(pattern, lambda m: m.group(1) + value, text)
+        if not found:
+            raise ValueError(f"{stage}/config.pbtxt has no parameter {key!r} to set")
     if stage in options.instances:
         text, found = re.subn(r"(instance_group \[ \{ count: )\d+", rf"\g<1>{options.instances[stage]}", text)
         if not found:
@@ -90,7 +96,7 @@ def derive_repository(options: ServerOptions) -> Path:
     target = options.build_dir / "model_repository"
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
-    unknown = set(options.instances) - {p.name for p in STAGE_REPOSITORY.iterdir()}
+    unknown = {*options.instances, *options.parameters} - {p.name for p in STAGE_REPOSITORY.iterdir()}
     if unknown:
         raise ValueError(f"no stage named {', '.join(sorted(unknown))}")
     for source_root in (STAGE_REPOSITORY, ENSEMBLE_REPOSITORY):
@@ -188,6 +194,18 @@ def _instances(values: list[str]) -> dict[str, int]:
     return {name: int(count) for name, count in pairs}
 
 
+def _parameters(values: list[str]) -> dict[str, dict[str, str]]:
+    """["vocoder.runtime=onnxruntime", ...] -> {"vocoder": {"runtime": "onnxruntime"}}."""
+    parameters: dict[str, dict[str, str]] = {}
+    for value in values:
+        name, _, setting = value.partition("=")
+        stage, _, key = name.partition(".")
+        if not (stage and key and setting):
+            raise ValueError(f"--set takes STAGE.PARAMETER=VALUE, got {value!r}")
+        parameters.setdefault(stage, {})[key] = setting
+    return parameters
+
+
 def _interrupt(signum: int, frame) -> None:
     """SIGTERM takes the same clean-shutdown path as Ctrl-C."""
     raise KeyboardInterrupt
@@ -200,9 +218,12 @@ def main() -> None:
     parser.add_argument("--metrics-port", type=int, default=8002)
     parser.add_argument("--instances", nargs="*", default=[], metavar="STAGE=N", help="e.g. vocoder=2")
     parser.add_argument("--voice-dir", type=Path, default=DEFAULT_VOICE_DIR, help="a voice artifact directory")
+    parser.add_argument("--set", nargs="*", default=[], metavar="STAGE.PARAMETER=VALUE",
+                        help="override a stage's config parameter, e.g. vocoder.vocoder=griffin_lim acoustic.runtime=onnxruntime")
     args = parser.parse_args()
     options = ServerOptions(
-        args.grpc_port, args.http_port, args.metrics_port, _instances(args.instances), voice_dir=args.voice_dir
+        args.grpc_port, args.http_port, args.metrics_port, _instances(args.instances), _parameters(args.set),
+        voice_dir=args.voice_dir,
     )
     server = TritonServer(options)
     signal.signal(signal.SIGTERM, _interrupt)

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from tests.conftest import SENTENCES
+from serving.launcher import DEFAULT_VOICE_DIR
 from serving.triton_http import batch_counts, get_json, infer
 from triton_tts.offline import Synthesizer
 from triton_tts_client import AsyncTTSClient, InvalidRequestError, RetryPolicy, TTSClient, protocol
@@ -162,8 +163,8 @@ def test_bad_requests_do_not_harm_good_ones_in_the_same_batch(client, triton_ser
     assert client.ready()
 
 
-def test_served_audio_is_the_offline_pipelines_audio(client, default_voice) -> None:
-    offline = Synthesizer(default_voice)
+def test_served_audio_is_the_offline_pipelines_audio(client) -> None:
+    offline = Synthesizer.load(DEFAULT_VOICE_DIR)
     for text, voice in (("I paid $5.50 at 3:45pm. Then I left!", "en_gb_male"), (SENTENCES[1], "en_us_female")):
         expected = offline.synthesize([text], [voice])[0]
         served = speak(client, text, voice)

@@ -1,8 +1,9 @@
-"""Evaluate a voice on held-out sentences, per speaker: WER of teacher, Griffin-Lim ceiling and student.
+"""Evaluate a voice on held-out sentences, per speaker: WER of teacher, vocoder ceilings and student.
 
-Rows: (a) espeak-ng's audio, (b) Griffin-Lim on the teacher's mels (this vocoder's ceiling), (c) the student
-with the teacher's durations, (d) the student with its own durations (what serving does). Also mel L1 for (c)
-and the duration error of (d).
+Rows: (a) espeak-ng's audio, (b) Griffin-Lim on the teacher's mels (that vocoder's ceiling), (c) the student
+with the teacher's durations, (d) the student with its own durations, both through Griffin-Lim, (e) the neural
+vocoder on the teacher's mels, (f) the student with its own durations through the neural vocoder (what serving
+does). Also mel L1 for (c) and the duration error of (d).
 
 Run: python -m training.evaluate --voice voices/default [--sentences 120] [--json results.json]
 """
@@ -25,7 +26,7 @@ from training.dataset import teacher_audio
 from triton_tts.mel import LogMel
 from triton_tts.pipeline import AcousticInput, pad_ids, vocode
 from triton_tts.vocoder import GriffinLim
-from triton_tts.voice import Voice, load_voice
+from triton_tts.voice import Voice, load_neural_vocoder, load_voice
 
 logger = logging.getLogger(__name__)
 ROWS = {
@@ -33,7 +34,11 @@ ROWS = {
     "teacher_mel_griffin_lim": "(b) Griffin-Lim on teacher mels",
     "student_teacher_durations": "(c) student, teacher durations",
     "student": "(d) student, predicted durations",
+    "teacher_mel_neural": "(e) neural vocoder on teacher mels",
+    "student_neural": "(f) student + neural vocoder (served)",
 }
+GAPS = {"(d) - (b)": ("student", "teacher_mel_griffin_lim"), "(e) - (b)": ("teacher_mel_neural", "teacher_mel_griffin_lim"),
+        "(f) - (d)": ("student_neural", "student")}
 BATCH = 16
 
 
@@ -44,10 +49,10 @@ def test_sentences(count: int, seed: int = 0) -> list[str]:
 
 
 @torch.inference_mode()
-def speaker_audio(voice: Voice, speaker: str, sentences: list[str]) -> tuple[dict[str, list[np.ndarray]], dict]:
-    """The four rows' audio for one speaker, plus mel L1 and duration error."""
+def speaker_audio(voice: Voice, neural: torch.nn.Module, speaker: str, sentences: list[str]) -> tuple[dict[str, list[np.ndarray]], dict]:
+    """The rows' audio for one speaker, plus mel L1 and duration error."""
     config = voice.config
-    log_mel, vocoder = LogMel(config.mel), GriffinLim(config.mel)
+    log_mel, vocoder, floor = LogMel(config.mel), GriffinLim(config.mel), config.mel.log_floor
     rows: dict[str, list[np.ndarray]] = {name: [] for name in ROWS}
     mel_errors, duration_errors, length_ratios = [], [], []
     for start in range(0, len(sentences), BATCH):
@@ -60,12 +65,13 @@ def speaker_audio(voice: Voice, speaker: str, sentences: list[str]) -> tuple[dic
             teacher_mels.append(mel.numpy())
             teacher_durations.append(samples_to_frames(sample_durations, config.mel.hop_length, mel.shape[1]))
             items.append(AcousticInput(config.inventory.ids(tokens), config.speaker_id(speaker)))
-        rows["teacher_mel_griffin_lim"] += vocode(vocoder, teacher_mels)
+        rows["teacher_mel_griffin_lim"] += vocode(vocoder, teacher_mels, floor)
+        rows["teacher_mel_neural"] += vocode(neural, teacher_mels, floor)
         ids, lengths, speakers, _ = pad_ids(items)
         forced = torch.nn.utils.rnn.pad_sequence([torch.from_numpy(d) for d in teacher_durations], batch_first=True)
         mel, frames, log_durations = voice.model(ids, lengths, speakers, durations=forced)
         forced_mels = [mel[k, :, : int(n)].numpy() for k, n in enumerate(frames)]
-        rows["student_teacher_durations"] += vocode(vocoder, forced_mels)
+        rows["student_teacher_durations"] += vocode(vocoder, forced_mels, floor)
         mel_errors += [float(np.abs(s - t).mean()) for s, t in zip(forced_mels, teacher_mels)]
         predicted = voice.model.predict_durations(log_durations, ids > 0, None)
         for k, durations in enumerate(teacher_durations):
@@ -73,7 +79,9 @@ def speaker_audio(voice: Voice, speaker: str, sentences: list[str]) -> tuple[dic
             duration_errors.append(float(np.abs(guess - durations).mean()))
             length_ratios.append(float(guess.sum() / durations.sum()))
         mel, frames, _ = voice.model(ids, lengths, speakers, durations=predicted)
-        rows["student"] += vocode(vocoder, [mel[k, :, : int(n)].numpy() for k, n in enumerate(frames)])
+        student_mels = [mel[k, :, : int(n)].numpy() for k, n in enumerate(frames)]
+        rows["student"] += vocode(vocoder, student_mels, floor)
+        rows["student_neural"] += vocode(neural, student_mels, floor)
     metrics = {
         "mel_l1_teacher_durations": float(np.mean(mel_errors)),
         "duration_mae_frames": float(np.mean(duration_errors)),
@@ -89,6 +97,7 @@ def _transcribe(job: tuple[np.ndarray, int, int]) -> str:
 def evaluate(voice_dir: Path, count: int, workers: int) -> dict:
     torch.set_num_threads(2)
     voice = load_voice(voice_dir)
+    neural = load_neural_vocoder(voice_dir, voice.config.mel)
     rate = voice.config.mel.sample_rate
     sentences = []
     for sentence in test_sentences(count * 2):  # some test sentences may not align; take the first `count` that do
@@ -103,7 +112,7 @@ def evaluate(voice_dir: Path, count: int, workers: int) -> dict:
     results = {"sentences": len(sentences), "speakers": {}}
     with Pool(workers) as pool:
         for speaker in voice.config.speakers:
-            rows, metrics = speaker_audio(voice, speaker, sentences)
+            rows, metrics = speaker_audio(voice, neural, speaker, sentences)
             wers = {}
             for name, audios in rows.items():
                 hypotheses = pool.map(_transcribe, [(a, rate, k) for k, a in enumerate(audios)])
@@ -119,8 +128,9 @@ def markdown_table(results: dict) -> str:
     lines = ["| | " + " | ".join(speakers) + " |", "|---" * (len(speakers) + 1) + "|"]
     for key, label in ROWS.items():
         lines.append(f"| WER {label} | " + " | ".join(f"{results['speakers'][s]['wer'][key]:.3f}" for s in speakers) + " |")
-    gap = [results["speakers"][s]["wer"]["student"] - results["speakers"][s]["wer"]["teacher_mel_griffin_lim"] for s in speakers]
-    lines.append("| WER gap (d) - (b) | " + " | ".join(f"{g:+.3f}" for g in gap) + " |")
+    for label, (row, baseline) in GAPS.items():
+        wers = [results["speakers"][s]["wer"] for s in speakers]
+        lines.append(f"| WER gap {label} | " + " | ".join(f"{w[row] - w[baseline]:+.3f}" for w in wers) + " |")
     for key, label in (("mel_l1_teacher_durations", "mel L1, (c) vs teacher"), ("duration_mae_frames", "duration MAE (frames/token)"), ("length_ratio", "predicted / teacher length")):
         lines.append(f"| {label} | " + " | ".join(f"{results['speakers'][s][key]:.3f}" for s in speakers) + " |")
     return "\n".join(lines)

@@ -12,7 +12,7 @@ from pathlib import Path
 from training import asr
 from training.evaluate import _transcribe, test_sentences
 from triton_tts.offline import Synthesizer
-from triton_tts.voice import load_voice
+from triton_tts.voice import VOCODERS, load_voice_config
 from triton_tts_client import TTSClient
 
 
@@ -22,14 +22,14 @@ def main() -> None:
     parser.add_argument("--voice", type=Path, default=Path("voices/default"))
     parser.add_argument("--sentences", type=int, default=120)
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument("--vocoder", choices=VOCODERS, default="neural", help="the served repository's vocoder")
     args = parser.parse_args()
-    voice = load_voice(args.voice)
-    offline = Synthesizer(voice)
+    offline = Synthesizer.load(args.voice, args.vocoder)
     sentences = test_sentences(args.sentences)
     print(f"{len(sentences)} held-out sentences per speaker\n")
     print("| speaker | WER offline | WER served | served - offline |\n|---|---|---|---|")
     with Pool(args.workers) as pool, TTSClient(args.url) as client:
-        for speaker in voice.config.speakers:
+        for speaker in load_voice_config(args.voice).speakers:
             offline_audio = [offline.synthesize([s], [speaker])[0] for s in sentences]
             served_audio = [client.synthesize(s, speaker).samples for s in sentences]
             rate = offline.sample_rate

@@ -8,8 +8,10 @@ from typing import Callable, TypeVar
 import numpy as np
 import torch
 
-from triton_tts.acoustic import AcousticModel
-from triton_tts.vocoder import GriffinLim
+# (ids (B, T), lengths, speakers, paces) -> (log-mel (B, n_mels, F), frame lengths): AcousticInference or its ONNX graph.
+AcousticRunner = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
+# (log-mel (B, n_mels, F), frame lengths) -> (audio (B, samples), sample lengths): a vocoder or its ONNX graph.
+VocoderRunner = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 
 
 Item = TypeVar("Item")
@@ -52,10 +54,9 @@ def pad_ids(items: list[AcousticInput]) -> tuple[torch.Tensor, torch.Tensor, tor
 
 
 @torch.inference_mode()
-def generate_mels(model: AcousticModel, items: list[AcousticInput]) -> list[np.ndarray]:
+def generate_mels(acoustic: AcousticRunner, items: list[AcousticInput]) -> list[np.ndarray]:
     """Log-mel (n_mels, frames) per utterance, computed in one padded batch."""
-    ids, lengths, speakers, paces = pad_ids(items)
-    mel, frame_lengths, _ = model(ids, lengths, speakers, pace=paces)
+    mel, frame_lengths = acoustic(*pad_ids(items))
     return [mel[row, :, : int(n)].numpy() for row, n in enumerate(frame_lengths)]
 
 
@@ -69,8 +70,8 @@ def pad_mels(mels: list[np.ndarray], floor: float) -> tuple[torch.Tensor, torch.
 
 
 @torch.inference_mode()
-def vocode(vocoder: GriffinLim, mels: list[np.ndarray]) -> list[np.ndarray]:
-    """Waveforms (float32 in [-1, 1]) for a batch of log-mels."""
-    batch, frame_lengths = pad_mels(mels, vocoder.mel.log_floor)
+def vocode(vocoder: VocoderRunner, mels: list[np.ndarray], log_floor: float) -> list[np.ndarray]:
+    """Waveforms (float32 in [-1, 1]) for a batch of log-mels (padded with the log floor: silence)."""
+    batch, frame_lengths = pad_mels(mels, log_floor)
     audio, sample_lengths = vocoder(batch, frame_lengths)
     return [audio[row, : int(n)].numpy() for row, n in enumerate(sample_lengths)]

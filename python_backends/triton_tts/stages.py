@@ -13,12 +13,12 @@ from functools import partial
 import numpy as np
 import torch
 
+from triton_tts.acoustic import MAX_FRAMES
 from triton_tts.frontend import MAX_RATE, MIN_RATE, InvalidRequest
-from triton_tts.pipeline import AcousticInput, generate_mels, run_in_chunks, vocode
-from triton_tts.vocoder import GriffinLim
-from triton_tts.voice import Voice
+from triton_tts.mel import MelConfig
+from triton_tts.pipeline import AcousticInput, AcousticRunner, VocoderRunner, generate_mels, run_in_chunks, vocode
+from triton_tts.voice import VoiceConfig
 
-MAX_FRAMES = 20000  # about 4 minutes of audio: bounds memory for one request
 
 
 @dataclass(frozen=True)
@@ -32,11 +32,11 @@ class AcousticRequest:
 class AcousticStage:
     """Phoneme ids (sentence segments) -> one log-mel per request, all sentences of a batch in one forward pass."""
 
-    def __init__(self, voice: Voice, compute_batch_size: int = 1) -> None:
-        self.voice = voice
+    def __init__(self, config: VoiceConfig, acoustic: AcousticRunner, compute_batch_size: int = 1) -> None:
+        self.acoustic = acoustic
         self.compute_batch_size = compute_batch_size
-        self.n_tokens = voice.config.model.n_tokens
-        self.n_speakers = voice.config.model.n_speakers
+        self.n_tokens = config.model.n_tokens
+        self.n_speakers = config.model.n_speakers
 
     def validate(self, request: AcousticRequest) -> AcousticRequest:
         ids, lengths = request.ids, request.segment_lengths
@@ -62,21 +62,22 @@ class AcousticStage:
             for r in requests
             for segment in np.split(r.ids, np.cumsum(r.segment_lengths)[:-1])
         ]
-        mels = iter(run_in_chunks(rows, self.compute_batch_size, lambda r: len(r.ids), partial(generate_mels, self.voice.model)))
+        mels = iter(run_in_chunks(rows, self.compute_batch_size, lambda r: len(r.ids), partial(generate_mels, self.acoustic)))
         return [np.concatenate([next(mels) for _ in r.segment_lengths], axis=1) for r in requests]
 
 
 class VocoderStage:
     """Log-mels -> waveforms, batched."""
 
-    def __init__(self, vocoder: GriffinLim, compute_batch_size: int = 1) -> None:
+    def __init__(self, mel: MelConfig, vocoder: VocoderRunner, compute_batch_size: int = 1) -> None:
+        self.mel = mel
         self.vocoder = vocoder
         self.compute_batch_size = compute_batch_size
-        self.n_mels = vocoder.mel.n_mels
+        self.n_mels = mel.n_mels
 
     @property
     def sample_rate(self) -> int:
-        return self.vocoder.mel.sample_rate
+        return self.mel.sample_rate
 
     def validate(self, mel: np.ndarray) -> np.ndarray:
         if mel.ndim != 2 or mel.shape[0] != self.n_mels or not 1 <= mel.shape[1] <= MAX_FRAMES:
@@ -89,7 +90,7 @@ class VocoderStage:
         self.run([np.full((self.n_mels, 40), -5.0, dtype=np.float32)] * 2)
 
     def run(self, mels: list[np.ndarray]) -> list[np.ndarray]:
-        return run_in_chunks(mels, self.compute_batch_size, lambda m: m.shape[1], partial(vocode, self.vocoder))
+        return run_in_chunks(mels, self.compute_batch_size, lambda m: m.shape[1], partial(vocode, self.vocoder, log_floor=self.mel.log_floor))
 
 
 def set_torch_threads(threads: int) -> None:

@@ -5,6 +5,7 @@ import json
 import triton_python_backend_utils as pb_utils
 
 from triton_tts.model_config import parameter, voice_dir
+from triton_tts.runtimes import acoustic_runner
 from triton_tts.stages import AcousticRequest, AcousticStage, set_torch_threads
 from triton_tts.triton_batch import execute_batch
 from triton_tts.voice import load_voice
@@ -17,10 +18,11 @@ def _array(request, name: str):
 class TritonPythonModel:
     def initialize(self, args: dict) -> None:
         config = json.loads(args["model_config"])
-        set_torch_threads(int(parameter(config, "torch_threads", "0")))
-        self.stage = AcousticStage(
-            load_voice(voice_dir(config, args["model_repository"])), int(parameter(config, "compute_batch_size", "1"))
-        )
+        threads = int(parameter(config, "threads", "0"))
+        set_torch_threads(threads)
+        voice = load_voice(voice_dir(config, args["model_repository"]))
+        runner = acoustic_runner(voice, parameter(config, "runtime", "torch"), threads)
+        self.stage = AcousticStage(voice.config, runner, int(parameter(config, "compute_batch_size", "1")))
         self.stage.warm_up()
 
     def _decode(self, request) -> AcousticRequest:

@@ -6,18 +6,22 @@ import numpy as np
 import triton_python_backend_utils as pb_utils
 
 from triton_tts.model_config import parameter, voice_dir
+from triton_tts.runtimes import vocoder_runner
 from triton_tts.stages import VocoderStage, set_torch_threads
 from triton_tts.triton_batch import execute_batch
-from triton_tts.vocoder import GriffinLim
-from triton_tts.voice import load_voice_config
+from triton_tts.voice import load_vocoder, load_voice_config
 
 
 class TritonPythonModel:
     def initialize(self, args: dict) -> None:
         config = json.loads(args["model_config"])
-        set_torch_threads(int(parameter(config, "torch_threads", "0")))
-        mel_config = load_voice_config(voice_dir(config, args["model_repository"])).mel
-        self.stage = VocoderStage(GriffinLim(mel_config), int(parameter(config, "compute_batch_size", "1")))
+        threads = int(parameter(config, "threads", "0"))
+        set_torch_threads(threads)
+        directory = voice_dir(config, args["model_repository"])
+        mel = load_voice_config(directory).mel
+        vocoder = load_vocoder(parameter(config, "vocoder", "neural"), directory, mel)
+        runner = vocoder_runner(vocoder, parameter(config, "runtime", "torch"), threads)
+        self.stage = VocoderStage(mel, runner, int(parameter(config, "compute_batch_size", "1")))
         self.stage.warm_up()
         self.sample_rate = np.array([[self.stage.sample_rate]], dtype=np.int32)
 
