@@ -15,8 +15,12 @@ COPY . .
 # SDK that the readiness probe (python3 -m serving.probe) speaks through.
 # Triton serves one repository: the ensemble joins the stages as model_repository/tts. Stage configs
 # find the voice at ../../voices/default from their model directory, i.e. /opt/triton-tts/voices/default.
+# The GPU variant (k8s/components/gpu-tensorrt) serves model_repository_gpu: ONNX files and trtexec shape
+# profiles in onnx/, from which the pod's init container builds the engines (scripts/build_trt_engines.sh).
 RUN python3 -m pip install --no-cache-dir . ./client \
- && ln -s ../ensembles/tts model_repository/tts
+ && ln -s ../ensembles/tts model_repository/tts \
+ && python3 -m training.export --voice voices/default --out onnx \
+ && python3 -m serving.gpu_repository --onnx onnx --out model_repository_gpu
 
 # The root filesystem is read-only in Kubernetes: no bytecode caches, and HOME on the /tmp volume.
 ENV PYTHONDONTWRITEBYTECODE=1 HOME=/tmp

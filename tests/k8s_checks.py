@@ -17,6 +17,7 @@ from typing import Any, Callable, Iterator
 import kubernetes_validate
 import yaml
 
+from serving.gpu_repository import ENGINE_DIR
 from serving.triton_args import triton_args
 
 REPO = Path(__file__).resolve().parents[1]
@@ -30,6 +31,10 @@ MONITORING_NAMESPACE = "monitoring"
 IMAGE_ROOT = "/opt/triton-tts"
 PORTS = {"grpc": 8001, "http": 8000, "metrics": 8002}
 EXPECTED_ARGS = triton_args(f"{IMAGE_ROOT}/model_repository", PORTS["grpc"], PORTS["http"], PORTS["metrics"])
+GPU_EXPECTED_ARGS = triton_args(f"{IMAGE_ROOT}/model_repository_gpu", PORTS["grpc"], PORTS["http"], PORTS["metrics"])
+ONNX_DIR = f"{IMAGE_ROOT}/onnx"  # the image's ONNX export and engine shape profiles (Dockerfile)
+ENGINE_CACHE = "/var/cache/triton-tts/engines"
+ENGINE_COMMAND = ["bash", f"{IMAGE_ROOT}/scripts/build_trt_engines.sh", ONNX_DIR, ENGINE_CACHE]
 ADMIN_SECRET = "tts-triton-admin"
 CUSTOM_KINDS = {"ServiceMonitor", "PrometheusRule"}  # CRDs: no schema ships, checked by check_custom_resources
 SEVERITIES = {"critical", "warning", "info"}
@@ -450,12 +455,36 @@ def check_triton_args(docs: Docs) -> list[str]:
         if container.get("command") != ["tritonserver"]:
             problems.append(f"{ident(sts)}: command must be ['tritonserver']")
         args = container.get("args", [])
-        if args != EXPECTED_ARGS:
-            differ = sorted(set(args) ^ set(EXPECTED_ARGS)) or ["(order)"]
+        expected = GPU_EXPECTED_ARGS if uses_gpu(sts) else EXPECTED_ARGS
+        if args != expected:
+            differ = sorted(set(args) ^ set(expected)) or ["(order)"]
             problems.append(f"{ident(sts)}: args differ from serving.triton_args: {differ}")
         admin_key = next((e for e in container.get("env", []) if e.get("name") == "TRITON_ADMIN_KEY"), {})
         if admin_key.get("valueFrom", {}).get("secretKeyRef", {}).get("name") != ADMIN_SECRET or "value" in admin_key:
             problems.append(f"{ident(sts)}: TRITON_ADMIN_KEY must come from Secret {ADMIN_SECRET} (secretKeyRef)")
+    return problems
+
+
+def uses_gpu(sts: dict) -> bool:
+    return "nvidia.com/gpu" in main_container(sts).get("resources", {}).get("limits", {})
+
+
+def check_engine_cache(docs: Docs) -> list[str]:
+    """GPU pods: the init container builds engines from the image's ONNX directory into the cache volume that
+    Triton mounts at the path the GPU repository's model.plan links go through (serving.gpu_repository)."""
+    problems = []
+    if ENGINE_DIR != f"{ENGINE_CACHE}/current":
+        problems.append(f"serving.gpu_repository.ENGINE_DIR {ENGINE_DIR} is not {ENGINE_CACHE}/current")
+    for sts in filter(uses_gpu, of_kind(docs, "StatefulSet")):
+        builders = [c for c in pod_spec(sts).get("initContainers", []) if c.get("command") == ENGINE_COMMAND]
+        if len(builders) != 1:
+            problems.append(f"{ident(sts)}: needs one init container running {' '.join(ENGINE_COMMAND)}")
+        for container in [*builders, main_container(sts)]:
+            volume = mounted(container).get(ENGINE_CACHE)
+            if volume is None:
+                problems.append(f"{ident(sts)} container {container.get('name')}: engine cache not mounted at {ENGINE_CACHE}")
+            elif volume not in {c["metadata"]["name"] for c in sts["spec"].get("volumeClaimTemplates", [])}:
+                problems.append(f"{ident(sts)}: {ENGINE_CACHE} must be the pod's own volume claim, not {volume!r}")
     return problems
 
 
@@ -547,6 +576,10 @@ def check_dockerfile(text: str) -> list[str]:
         problems.append("Dockerfile: the tts ensemble is not linked into model_repository/")
     if not re.search(r"pip install [^\n]*\./client\b", text):
         problems.append("Dockerfile: must install ./client, which serving.probe (the readiness probe) imports")
+    for step in (f"python3 -m training.export --voice voices/default --out {ONNX_DIR.removeprefix(IMAGE_ROOT + '/')}",
+                 f"python3 -m serving.gpu_repository --onnx {ONNX_DIR.removeprefix(IMAGE_ROOT + '/')} --out model_repository_gpu"):
+        if step not in text:
+            problems.append(f"Dockerfile: must run `{step}` (the GPU variant's ONNX files, profiles and repository)")
     if not re.search(r"^USER\s+[1-9]\d*", text, flags=re.MULTILINE):
         problems.append("Dockerfile: must switch to a numeric non-root USER")
     return problems
@@ -555,5 +588,5 @@ def check_dockerfile(text: str) -> list[str]:
 DOC_CHECKS: tuple[Callable[[Docs], list[str]], ...] = (
     check_schemas, check_custom_resources, check_exported_metrics, check_selectors, check_service_name,
     check_ports, check_scaling, check_containers, check_volumes, check_probes, check_shutdown, check_images,
-    check_triton_args, check_network_policy,
+    check_triton_args, check_engine_cache, check_network_policy,
 )

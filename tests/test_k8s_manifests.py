@@ -229,6 +229,22 @@ def test_volumes_catch(gpu, mutate):
 
 
 @pytest.mark.parametrize("mutate", [
+    lambda docs: kc.pod_spec(sts(docs))["initContainers"][0]["command"].__setitem__(2, "/opt/triton-tts/build/onnx"),
+    lambda docs: kc.pod_spec(sts(docs))["initContainers"][0]["command"].__setitem__(3, "/var/cache/engines"),
+    lambda docs: next(m for m in container(docs)["volumeMounts"] if m["name"] == "engine-cache").update(mountPath="/engines"),
+    lambda docs: next(m for m in container(docs)["volumeMounts"] if m["name"] == "engine-cache").update(name="tmp"),
+], ids=["onnx-dir", "cache-dir", "triton-mount", "not-the-claim"])
+def test_engine_cache_catches(gpu, mutate):
+    mutate(gpu)
+    assert kc.check_engine_cache(gpu)
+
+
+def test_gpu_regions_serve_the_gpu_repository(gpu):
+    container(gpu)["args"][0] = "--model-repository=/opt/triton-tts/model_repository"
+    assert kc.check_triton_args(gpu)
+
+
+@pytest.mark.parametrize("mutate", [
     lambda docs: container(docs)["startupProbe"].update(failureThreshold=3),
     lambda docs: container(docs).update(livenessProbe=copy.deepcopy(container(docs)["readinessProbe"])),
     lambda docs: container(docs)["readinessProbe"]["exec"].update(command=["curl", "localhost:8000/v2/health/ready"]),
@@ -352,7 +368,9 @@ def test_adapter_rules_catch_an_undocumented_metric(europe):
     lambda text: text.replace(" \\\n && ln -s ../ensembles/tts model_repository/tts", ""),
     lambda text: text.replace(" ./client", ""),
     lambda text: text.replace("USER 1000:1000", ""),
-], ids=["base-image", "workdir", "ensemble", "probe-client", "user"])
+    lambda text: text.replace("--out onnx", "--out build/onnx"),
+    lambda text: text.replace(" --out model_repository_gpu", ""),
+], ids=["base-image", "workdir", "ensemble", "probe-client", "user", "onnx-dir", "gpu-repository"])
 def test_dockerfile_catches(edit):
     assert kc.check_dockerfile(edit(DOCKERFILE.read_text()))
 
@@ -398,9 +416,11 @@ def test_engine_script_builds_once_and_reuses(tmp_path):
     first, second = (run_script(onnx_dir, tmp_path / "cache", path) for _ in range(2))
     assert first.returncode == second.returncode == 0, first.stderr + second.stderr
     assert (tmp_path / "cache" / "NVIDIA_L4" / "libnvinfer.so.10.5.0" / "acoustic.plan").read_text() == "plan\n"
+    assert (tmp_path / "cache" / "current" / "acoustic.plan").read_text() == "plan\n"
     assert "cached engine is current" in second.stderr
     (call,) = calls.read_text().splitlines()
     assert "--minShapes=X:1x1 --optShapes=X:8x128 --maxShapes=X:32x1024" in call
+    assert "--fp16" in call and "--timingCacheFile=" in call
 
 
 def test_engine_script_fails_clearly_without_trtexec_or_profile(tmp_path):

@@ -5,7 +5,7 @@ import pytest
 from tests.conftest import SENTENCES
 from training.dataset import teacher_audio
 from triton_tts.phonemes import BOS, EOS, PAD, PhonemeInventory, phonemize, text_to_ids
-from triton_tts.frontend import TextFrontend
+from triton_tts.frontend import InvalidRequest, TextFrontend
 
 
 def test_training_and_serving_give_the_same_ids(default_voice) -> None:
@@ -50,3 +50,10 @@ def test_marks_glued_to_a_phoneme_are_split_off() -> None:
     tokens = phonemize("(Nineteen) is a number.", "en-us")
     assert tokens[1:4] == ["_:", "_:", "n"]
     assert not any(t.startswith("_") and len(t) > 2 for t in tokens)
+
+
+def test_phoneme_cap_rejects_long_text_with_a_message(default_voice) -> None:
+    capped = TextFrontend(default_voice.config, max_phonemes=40)
+    assert capped.process(b"Hello there.").ids.size <= 40
+    with pytest.raises(InvalidRequest, match=r"TEXT is \d+ phonemes long; this deployment takes at most 40: split it"):
+        capped.process(b"This sentence is clearly much longer than forty phonemes, so the frontend refuses it.")

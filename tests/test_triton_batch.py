@@ -1,8 +1,13 @@
-"""The per-request error contract, without Triton: bad requests get their own error, good ones still run."""
+"""The per-request error contract, without Triton: bad requests get their own error, good ones still run;
+and the GPU variant's trim step."""
 
 from types import SimpleNamespace
 
+import numpy as np
+import pytest
+
 from triton_tts.frontend import InvalidRequest
+from triton_tts.trim import trim_audio
 from triton_tts.triton_batch import execute_batch
 
 
@@ -45,3 +50,10 @@ def test_a_failing_batch_fails_its_requests_not_the_call() -> None:
     responses = execute_batch(fake_pb_utils, [1, -1], decode, compute, lambda r: [r])
     assert responses[0].error.code == "INTERNAL" and "boom" in responses[0].error.message
     assert responses[1].error.code == "INVALID_ARG"
+
+
+def test_trim_audio_cuts_to_the_length_and_refuses_impossible_lengths() -> None:
+    padded = np.arange(10, dtype=np.float32)[None, :]
+    assert trim_audio(padded, np.array([[4]])).tolist() == [0, 1, 2, 3]
+    with pytest.raises(ValueError, match="outside the padded audio"):
+        trim_audio(padded, np.array([11]))

@@ -76,8 +76,10 @@ def split_sentences(text: str) -> list[str]:
 class TextFrontend:
     """Turns (TEXT, VOICE, RATE) into phoneme ids for one voice artifact."""
 
-    def __init__(self, config: VoiceConfig, default_speaker: str | None = None) -> None:
+    def __init__(self, config: VoiceConfig, default_speaker: str | None = None, max_phonemes: int = 0) -> None:
+        """`max_phonemes` > 0 caps a request's phoneme ids (the TensorRT engines' shape range); 0: no cap."""
         self.config = config
+        self.max_phonemes = max_phonemes
         self.default_speaker = default_speaker or next(iter(config.speakers))
         config.speaker_id(self.default_speaker)  # fail at start-up, not per request
 
@@ -97,6 +99,9 @@ class TextFrontend:
         segments = [s for s in segments if len(s) > 2]  # more than the sentence start and end marks
         if not segments:
             raise InvalidRequest("TEXT has nothing to speak (no letters or digits): send words")
+        count = sum(len(s) for s in segments)
+        if self.max_phonemes and count > self.max_phonemes:
+            raise InvalidRequest(f"TEXT is {count} phonemes long; this deployment takes at most {self.max_phonemes}: split it")
         return PhonemizedRequest(
             ids=np.concatenate([np.asarray(s, dtype=np.int64) for s in segments]),
             segment_lengths=np.asarray([len(s) for s in segments], dtype=np.int64),

@@ -6,7 +6,7 @@ import numpy as np
 import triton_python_backend_utils as pb_utils
 
 from triton_tts.frontend import PhonemizedRequest, TextFrontend, single_value
-from triton_tts.model_config import voice_dir
+from triton_tts.model_config import parameter, voice_dir
 from triton_tts.triton_batch import execute_batch
 from triton_tts.voice import load_voice_config
 
@@ -19,7 +19,8 @@ def _scalar(request, name: str):
 class TritonPythonModel:
     def initialize(self, args: dict) -> None:
         config = json.loads(args["model_config"])
-        self.frontend = TextFrontend(load_voice_config(voice_dir(config, args["model_repository"])))
+        voice_config = load_voice_config(voice_dir(config, args["model_repository"]))
+        self.frontend = TextFrontend(voice_config, max_phonemes=int(parameter(config, "max_phonemes", "0")))
         self.frontend.process(b"Warm up.")
 
     def _decode(self, request) -> PhonemizedRequest:
@@ -31,6 +32,7 @@ class TritonPythonModel:
         return [
             pb_utils.Tensor("PHONEME_IDS", result.ids[None, :]),
             pb_utils.Tensor("SEGMENT_LENGTHS", result.segment_lengths[None, :]),
+            pb_utils.Tensor("LENGTHS", np.array([[result.ids.size]], dtype=np.int64)),
             pb_utils.Tensor("SPEAKER", np.array([[result.speaker]], dtype=np.int64)),
             pb_utils.Tensor("PACE", np.array([[result.pace]], dtype=np.float32)),
         ]
