@@ -2,7 +2,7 @@
 PY := .venv/bin/python
 SERVE_ARGS ?=
 
-.PHONY: setup serve test voice evaluate clean
+.PHONY: setup serve test voice evaluate export clean
 
 setup:
 	@bash scripts/setup.sh
@@ -13,12 +13,18 @@ serve: setup  ## start Triton with the default voice on the CPU (gRPC 8001, HTTP
 test: setup  ## unit tests, quick training, and the real Triton server tests
 	$(PY) -m pytest -q
 
-voice: setup  ## retrain the default voice from scratch (about 40 minutes on 2 cores)
+voice: setup  ## retrain the default voice and its vocoder from scratch (about 80 minutes on 2 cores)
 	$(PY) -m training.dataset --out data
 	$(PY) -m training.train --data data --run runs/default --out voices/default
+	$(PY) -m training.vocoder_data --out data
+	$(PY) -m training.train_vocoder --data data --run runs/vocoder --out voices/default
 
 evaluate: setup  ## the model card's WER table for the shipped voice
 	$(PY) -m training.evaluate --voice voices/default --json docs/voice_eval.json
+
+export: setup  ## ONNX files (+ engine shape profiles) and the GPU (TensorRT) repository variant, in build/
+	$(PY) -m training.export --voice voices/default --out build/onnx/default
+	$(PY) -m serving.gpu_repository --onnx build/onnx/default --out build/model_repository_gpu
 
 clean:
 	rm -rf build .pytest_cache
