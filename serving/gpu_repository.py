@@ -15,6 +15,7 @@ Run: python -m serving.gpu_repository --onnx build/onnx/default --out build/mode
 from __future__ import annotations
 
 import argparse
+import re
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
@@ -150,10 +151,10 @@ def ensemble_config(cpu_ensemble: str) -> str:
 
 def frontend_config(cpu_config: str) -> str:
     """The CPU frontend's config with its phoneme cap set to the acoustic engine's token range."""
-    cap = 'parameters { key: "max_phonemes", value: { string_value: "0" } }'
-    if cap not in cpu_config:
-        raise ValueError(f"text_frontend/config.pbtxt lost its line {cap}")
-    return cpu_config.replace(cap, cap.replace('"0"', f'"{MAX_PHONEMES}"'))
+    config, found = re.subn(r'(parameters \{ key: "max_phonemes", value: \{ string_value: ")\d+', rf"\g<1>{MAX_PHONEMES}", cpu_config)
+    if not found:
+        raise ValueError("text_frontend/config.pbtxt has no max_phonemes parameter to set")
+    return config
 
 
 def generate(out: Path, profiles: Path | None = None) -> None:

@@ -92,6 +92,7 @@ BAD_REQUESTS = {
     "rate zero": ("Hello.", None, 0.0, "RATE must be"),
     "rate too high": ("Hello.", None, 10.0, "RATE must be"),
     "nothing to speak": ("   ...   ", None, 1.0, "nothing to speak"),
+    "numbers expand too far": ("1234567. " * 222, None, 0.5, "phonemes long; this deployment takes at most 6000"),
 }
 
 

@@ -18,6 +18,9 @@ from triton_tts.phonemes import text_to_ids
 from triton_tts.voice import VoiceConfig
 
 MAX_TEXT_CHARS = 2000
+# 2000 characters of prose are ~1,700 phonemes, but numbers expand ("1234567." is ~60 phonemes): the cap keeps
+# a request's audio within what the vocoder takes (MAX_REQUEST_FRAMES) even at the slowest RATE.
+MAX_PHONEMES = 6000
 MIN_RATE, MAX_RATE = 0.5, 2.0
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
 
@@ -76,8 +79,8 @@ def split_sentences(text: str) -> list[str]:
 class TextFrontend:
     """Turns (TEXT, VOICE, RATE) into phoneme ids for one voice artifact."""
 
-    def __init__(self, config: VoiceConfig, default_speaker: str | None = None, max_phonemes: int = 0) -> None:
-        """`max_phonemes` > 0 caps a request's phoneme ids (the TensorRT engines' shape range); 0: no cap."""
+    def __init__(self, config: VoiceConfig, default_speaker: str | None = None, max_phonemes: int = MAX_PHONEMES) -> None:
+        """`max_phonemes` caps a request's phoneme ids (lower on the GPU variant: the engines' shape range)."""
         self.config = config
         self.max_phonemes = max_phonemes
         self.default_speaker = default_speaker or next(iter(config.speakers))
@@ -100,7 +103,7 @@ class TextFrontend:
         if not segments:
             raise InvalidRequest("TEXT has nothing to speak (no letters or digits): send words")
         count = sum(len(s) for s in segments)
-        if self.max_phonemes and count > self.max_phonemes:
+        if count > self.max_phonemes:
             raise InvalidRequest(f"TEXT is {count} phonemes long; this deployment takes at most {self.max_phonemes}: split it")
         return PhonemizedRequest(
             ids=np.concatenate([np.asarray(s, dtype=np.int64) for s in segments]),

@@ -21,6 +21,11 @@ from triton_tts.voice import VoiceConfig
 
 
 
+# A request's sentences are joined, so its mel may exceed one utterance's MAX_FRAMES; the frontend's phoneme
+# cap keeps it below this (~19 minutes of audio) even at the slowest rate.
+MAX_REQUEST_FRAMES = 5 * MAX_FRAMES
+
+
 @dataclass(frozen=True)
 class AcousticRequest:
     ids: np.ndarray
@@ -80,8 +85,10 @@ class VocoderStage:
         return self.mel.sample_rate
 
     def validate(self, mel: np.ndarray) -> np.ndarray:
-        if mel.ndim != 2 or mel.shape[0] != self.n_mels or not 1 <= mel.shape[1] <= MAX_FRAMES:
-            raise InvalidRequest(f"MEL must have shape [{self.n_mels}, frames] with 1 to {MAX_FRAMES} frames, got {list(mel.shape)}")
+        if mel.ndim != 2 or mel.shape[0] != self.n_mels or not 1 <= mel.shape[1] <= MAX_REQUEST_FRAMES:
+            raise InvalidRequest(
+                f"MEL must have shape [{self.n_mels}, frames] with 1 to {MAX_REQUEST_FRAMES} frames, got {list(mel.shape)}"
+            )
         if not np.all(np.isfinite(mel)):
             raise InvalidRequest("MEL must be finite")
         return mel.astype(np.float32, copy=False)

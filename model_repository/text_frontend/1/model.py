@@ -5,7 +5,7 @@ import json
 import numpy as np
 import triton_python_backend_utils as pb_utils
 
-from triton_tts.frontend import PhonemizedRequest, TextFrontend, single_value
+from triton_tts.frontend import MAX_PHONEMES, PhonemizedRequest, TextFrontend, single_value
 from triton_tts.model_config import parameter, voice_dir
 from triton_tts.triton_batch import execute_batch
 from triton_tts.voice import load_voice_config
@@ -20,7 +20,7 @@ class TritonPythonModel:
     def initialize(self, args: dict) -> None:
         config = json.loads(args["model_config"])
         voice_config = load_voice_config(voice_dir(config, args["model_repository"]))
-        self.frontend = TextFrontend(voice_config, max_phonemes=int(parameter(config, "max_phonemes", "0")))
+        self.frontend = TextFrontend(voice_config, max_phonemes=int(parameter(config, "max_phonemes", str(MAX_PHONEMES))))
         self.frontend.process(b"Warm up.")
 
     def _decode(self, request) -> PhonemizedRequest:
