@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs everything `make serve` and `make test` need on a fresh Debian/Ubuntu machine; safe to rerun.
-#   - Debian packages: espeak-ng (G2P and the teacher voice), fortunes + fortunes-min (the text corpus)
+#   - Debian packages: espeak-ng (G2P and the teacher voice), fortunes + fortunes-min (the text corpus),
+#     prometheus (promtool and a real Prometheus for the monitoring tests; its service is not started)
 #   - .venv with the project and its pinned Python dependencies (torch CPU build, nvidia-pytriton's Triton)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -12,12 +13,13 @@ STAMP=$VENV/.installed
 need_apt=()
 [ -e /usr/lib/x86_64-linux-gnu/libespeak-ng.so.1 ] || ldconfig -p 2>/dev/null | grep -q libespeak-ng.so.1 || need_apt+=(espeak-ng)
 [ -e /usr/share/games/fortunes/fortunes ] || need_apt+=(fortunes fortunes-min)
+command -v promtool >/dev/null || need_apt+=(prometheus)
 if [ ${#need_apt[@]} -gt 0 ]; then
   sudo=""
   [ "$(id -u)" -eq 0 ] || sudo="sudo"
   echo "== apt-get install ${need_apt[*]}"
   $sudo apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "${need_apt[@]}" >/dev/null
+  DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq --no-install-recommends "${need_apt[@]}" >/dev/null
 fi
 
 [ -x $VENV/bin/python ] || { echo "== creating $VENV"; "$PYTHON" -m venv $VENV; }

@@ -18,6 +18,7 @@ import kubernetes_validate
 import yaml
 
 from serving.gpu_repository import ENGINE_DIR
+from triton_tts.observability import exported_series
 from serving.triton_args import triton_args
 
 REPO = Path(__file__).resolve().parents[1]
@@ -206,7 +207,8 @@ def check_custom_resources(docs: Docs) -> list[str]:
 
 
 def check_exported_metrics(docs: Docs) -> list[str]:
-    """Alerts only use Triton metrics that the flags in serving/triton_args.py make Triton export."""
+    """Rules only use Triton metrics that the flags in serving/triton_args.py make Triton export, tts_* metrics
+    the stages export (triton_tts.observability.METRICS), and series recorded by the rules themselves."""
     config = {flag_value([arg], "--metrics-config") for arg in EXPECTED_ARGS} - {None}
     exported = {"nv_inference_request_success", "nv_inference_request_failure", "nv_inference_count",
                 "nv_inference_exec_count", "nv_inference_pending_request_count", "nv_cpu_utilization",
@@ -219,9 +221,14 @@ def check_exported_metrics(docs: Docs) -> list[str]:
     # histogram_latencies=true adds only nv_inference_first_response_histogram_ms, for decoupled models:
     # none of the project's models is decoupled, so no latency histogram exists.
     problems = []
+    recorded = {rule["record"] for rule in alerts(docs) if "record" in rule}
     for expr in promql_exprs(docs):
         for metric in sorted(set(re.findall(r"\bnv_\w+", expr)) - exported):
             problems.append(f"PromQL uses {metric}, which Triton does not export with these flags")
+        for metric in sorted(set(re.findall(r"(?<![\w:])tts_\w+", expr)) - exported_series()):
+            problems.append(f"PromQL uses {metric}, which no stage exports")
+        for metric in sorted(set(re.findall(r"\b\w+:\w+:\w+", expr)) - recorded):
+            problems.append(f"PromQL uses the recorded series {metric}, which no rule records")
     return problems
 
 
@@ -548,7 +555,7 @@ def check_runbook(rendered: dict[str, Docs], text: str) -> list[str]:
         problems.append(f"runbook: does not say how to create Secret {ADMIN_SECRET}")
     anchors = markdown_anchors(text)
     for docs in rendered.values():
-        for rule in alerts(docs):
+        for rule in filter(lambda rule: "alert" in rule, alerts(docs)):
             anchor = rule.get("annotations", {}).get("runbook_url", "").partition("#")[2]
             if anchor not in anchors:
                 problems.append(f"runbook: no section #{anchor} for alert {rule.get('alert')}")

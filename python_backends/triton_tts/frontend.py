@@ -25,8 +25,19 @@ MIN_RATE, MAX_RATE = 0.5, 2.0
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
 
 
+# Why a request was refused: the `reason` label of tts_requests_rejected_total (a fixed, small set).
+REJECT_REASONS = (
+    "not_one_utterance", "invalid_utf8", "empty_text", "text_too_long", "too_many_phonemes", "nothing_to_speak",
+    "unknown_voice", "bad_rate", "bad_tensor",
+)
+
+
 class InvalidRequest(ValueError):
-    """Bad input from the caller; the message says how to fix it."""
+    """Bad input from the caller; the message says how to fix it, `reason` (one of REJECT_REASONS) names it."""
+
+    def __init__(self, message: str, reason: str = "bad_tensor") -> None:
+        super().__init__(message)
+        self.reason = reason if reason in REJECT_REASONS else "bad_tensor"
 
 
 @dataclass(frozen=True)
@@ -42,7 +53,7 @@ class PhonemizedRequest:
 def single_value(name: str, values: np.ndarray):
     """The one element of an input tensor: the API takes one utterance per request."""
     if values.size != 1:
-        raise InvalidRequest(f"{name} must hold exactly one value per request (got shape {list(values.shape)}): send one utterance per request")
+        raise InvalidRequest(f"{name} must hold exactly one value per request (got shape {list(values.shape)}): send one utterance per request", "not_one_utterance")
     return values.reshape(-1)[0]
 
 
@@ -51,13 +62,14 @@ def decode_text(raw: bytes) -> str:
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
-        raise InvalidRequest(f"TEXT is not valid UTF-8 (bad byte at offset {exc.start}): send UTF-8 encoded text") from exc
+        raise InvalidRequest(f"TEXT is not valid UTF-8 (bad byte at offset {exc.start}): send UTF-8 encoded text", "invalid_utf8") from exc
     text = "".join(" " if unicodedata.category(c).startswith("C") else c for c in text).strip()
     if not text:
-        raise InvalidRequest("TEXT is empty: send at least one word to speak")
+        raise InvalidRequest("TEXT is empty: send at least one word to speak", "empty_text")
     if len(text) > MAX_TEXT_CHARS:
         raise InvalidRequest(
-            f"TEXT has {len(text)} characters, more than the limit of {MAX_TEXT_CHARS}: split it into several requests"
+            f"TEXT has {len(text)} characters, more than the limit of {MAX_TEXT_CHARS}: split it into several requests",
+            "text_too_long",
         )
     return text
 
@@ -67,7 +79,7 @@ def check_rate(rate: float | None) -> float:
     if rate is None:
         return 1.0
     if not math.isfinite(rate) or not MIN_RATE <= rate <= MAX_RATE:
-        raise InvalidRequest(f"RATE must be a number from {MIN_RATE} to {MAX_RATE} (1.0 = normal speed), got {rate}")
+        raise InvalidRequest(f"RATE must be a number from {MIN_RATE} to {MAX_RATE} (1.0 = normal speed), got {rate}", "bad_rate")
     return float(rate)
 
 
@@ -91,7 +103,7 @@ class TextFrontend:
             return self.default_speaker
         name = raw.decode("utf-8", errors="replace").strip()
         if name not in self.config.speakers:
-            raise InvalidRequest(f"unknown VOICE {name!r}; available voices: {', '.join(self.config.speakers)}")
+            raise InvalidRequest(f"unknown VOICE {name!r}; available voices: {', '.join(self.config.speakers)}", "unknown_voice")
         return name
 
     def process(self, text: bytes, voice: bytes | None = None, rate: float | None = None) -> PhonemizedRequest:
@@ -101,10 +113,10 @@ class TextFrontend:
         segments = [text_to_ids(s, espeak_voice, self.config.inventory) for s in split_sentences(normalize(decode_text(text)))]
         segments = [s for s in segments if len(s) > 2]  # more than the sentence start and end marks
         if not segments:
-            raise InvalidRequest("TEXT has nothing to speak (no letters or digits): send words")
+            raise InvalidRequest("TEXT has nothing to speak (no letters or digits): send words", "nothing_to_speak")
         count = sum(len(s) for s in segments)
         if count > self.max_phonemes:
-            raise InvalidRequest(f"TEXT is {count} phonemes long; this deployment takes at most {self.max_phonemes}: split it")
+            raise InvalidRequest(f"TEXT is {count} phonemes long; this deployment takes at most {self.max_phonemes}: split it", "too_many_phonemes")
         return PhonemizedRequest(
             ids=np.concatenate([np.asarray(s, dtype=np.int64) for s in segments]),
             segment_lengths=np.asarray([len(s) for s in segments], dtype=np.int64),

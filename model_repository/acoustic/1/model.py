@@ -5,6 +5,7 @@ import json
 import triton_python_backend_utils as pb_utils
 
 from triton_tts.model_config import parameter, voice_dir
+from triton_tts.observability import StageObserver, Traced, read_trace, request_id_of, run_traced, trace_array
 from triton_tts.runtimes import acoustic_runner
 from triton_tts.stages import AcousticRequest, AcousticStage, set_torch_threads
 from triton_tts.triton_batch import execute_batch
@@ -24,9 +25,10 @@ class TritonPythonModel:
         runner = acoustic_runner(voice, parameter(config, "runtime", "torch"), threads)
         self.stage = AcousticStage(voice.config, runner, int(parameter(config, "compute_batch_size", "1")))
         self.stage.warm_up()
+        self.observer = StageObserver(pb_utils, "acoustic")
 
-    def _decode(self, request) -> AcousticRequest:
-        return self.stage.validate(
+    def _decode(self, request) -> Traced[AcousticRequest]:
+        value = self.stage.validate(
             AcousticRequest(
                 ids=_array(request, "PHONEME_IDS").reshape(-1),
                 segment_lengths=_array(request, "SEGMENT_LENGTHS").reshape(-1),
@@ -34,10 +36,14 @@ class TritonPythonModel:
                 pace=float(_array(request, "PACE").reshape(-1)[0]),
             )
         )
+        return Traced(request_id_of(request), value, read_trace(pb_utils.get_input_tensor_by_name(request, "TRACE")))
+
+    def _compute(self, items: list) -> list:
+        return run_traced(self.stage.run, items, "acoustic_ns")
 
     @staticmethod
-    def _encode(mel) -> list:
-        return [pb_utils.Tensor("MEL", mel[None, :, :])]
+    def _encode(item: Traced) -> list:
+        return [pb_utils.Tensor("MEL", item.value[None, :, :]), pb_utils.Tensor("TRACE", trace_array(item.trace))]
 
     def execute(self, requests: list) -> list:
-        return execute_batch(pb_utils, requests, self._decode, self.stage.run, self._encode)
+        return execute_batch(pb_utils, requests, self._decode, self._compute, self._encode, self.observer)

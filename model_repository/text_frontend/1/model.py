@@ -1,12 +1,15 @@
 """Triton stage `text_frontend`: tensors in and out; the logic is triton_tts.frontend."""
 
 import json
+import logging
+import time
 
 import numpy as np
 import triton_python_backend_utils as pb_utils
 
 from triton_tts.frontend import MAX_PHONEMES, PhonemizedRequest, TextFrontend, single_value
 from triton_tts.model_config import parameter, voice_dir
+from triton_tts.observability import RequestTrace, StageObserver, Traced, log_request, log_text_enabled, request_id_of
 from triton_tts.triton_batch import execute_batch
 from triton_tts.voice import load_voice_config
 
@@ -19,23 +22,34 @@ def _scalar(request, name: str):
 class TritonPythonModel:
     def initialize(self, args: dict) -> None:
         config = json.loads(args["model_config"])
-        voice_config = load_voice_config(voice_dir(config, args["model_repository"]))
-        self.frontend = TextFrontend(voice_config, max_phonemes=int(parameter(config, "max_phonemes", str(MAX_PHONEMES))))
+        self.voice_config = load_voice_config(voice_dir(config, args["model_repository"]))
+        self.frontend = TextFrontend(self.voice_config, max_phonemes=int(parameter(config, "max_phonemes", str(MAX_PHONEMES))))
         self.frontend.process(b"Warm up.")
+        self.observer = StageObserver(pb_utils, "text_frontend")
+        self.voices = list(self.voice_config.speakers)
 
-    def _decode(self, request) -> PhonemizedRequest:
-        rate = _scalar(request, "RATE")
-        return self.frontend.process(_scalar(request, "TEXT"), _scalar(request, "VOICE"), None if rate is None else float(rate))
+    def _decode(self, request) -> Traced[PhonemizedRequest]:
+        started = time.time_ns()
+        text, rate = _scalar(request, "TEXT"), _scalar(request, "RATE")
+        if log_text_enabled():
+            log_request(self.observer.log, logging.DEBUG, request_id=request_id_of(request), text=bytes(text).decode("utf-8", "replace"))
+        result = self.frontend.process(text, _scalar(request, "VOICE"), None if rate is None else float(rate))
+        characters = len(bytes(text).decode("utf-8"))
+        self.observer.metrics.accepted(self.voices[result.speaker], characters, result.ids.size)
+        trace = RequestTrace(started, result.speaker, characters, result.ids.size, frontend_ns=time.time_ns() - started)
+        return Traced(request_id_of(request), result, trace)
 
     @staticmethod
-    def _encode(result: PhonemizedRequest) -> list:
+    def _encode(item: Traced[PhonemizedRequest]) -> list:
+        result = item.value
         return [
             pb_utils.Tensor("PHONEME_IDS", result.ids[None, :]),
             pb_utils.Tensor("SEGMENT_LENGTHS", result.segment_lengths[None, :]),
             pb_utils.Tensor("LENGTHS", np.array([[result.ids.size]], dtype=np.int64)),
             pb_utils.Tensor("SPEAKER", np.array([[result.speaker]], dtype=np.int64)),
             pb_utils.Tensor("PACE", np.array([[result.pace]], dtype=np.float32)),
+            pb_utils.Tensor("TRACE", item.trace.to_array()[None, :]),
         ]
 
     def execute(self, requests: list) -> list:
-        return execute_batch(pb_utils, requests, self._decode, lambda items: items, self._encode)
+        return execute_batch(pb_utils, requests, self._decode, lambda items: items, self._encode, self.observer)

@@ -6,6 +6,7 @@ import numpy as np
 import triton_python_backend_utils as pb_utils
 
 from triton_tts.model_config import parameter, voice_dir
+from triton_tts.observability import StageObserver, Traced, finish_request, read_trace, request_id_of, run_traced
 from triton_tts.runtimes import vocoder_runner
 from triton_tts.stages import VocoderStage, set_torch_threads
 from triton_tts.triton_batch import execute_batch
@@ -18,19 +19,26 @@ class TritonPythonModel:
         threads = int(parameter(config, "threads", "0"))
         set_torch_threads(threads)
         directory = voice_dir(config, args["model_repository"])
-        mel = load_voice_config(directory).mel
+        voice_config = load_voice_config(directory)
+        mel, self.voices = voice_config.mel, list(voice_config.speakers)
         vocoder = load_vocoder(parameter(config, "vocoder", "neural"), directory, mel)
         runner = vocoder_runner(vocoder, parameter(config, "runtime", "torch"), threads)
         self.stage = VocoderStage(mel, runner, int(parameter(config, "compute_batch_size", "1")))
         self.stage.warm_up()
         self.sample_rate = np.array([[self.stage.sample_rate]], dtype=np.int32)
+        self.observer = StageObserver(pb_utils, "vocoder")
 
-    def _decode(self, request) -> np.ndarray:
+    def _decode(self, request) -> Traced[np.ndarray]:
         mel = pb_utils.get_input_tensor_by_name(request, "MEL").as_numpy()
-        return self.stage.validate(mel[0] if mel.ndim == 3 and mel.shape[0] == 1 else mel)
+        value = self.stage.validate(mel[0] if mel.ndim == 3 and mel.shape[0] == 1 else mel)
+        return Traced(request_id_of(request), value, read_trace(pb_utils.get_input_tensor_by_name(request, "TRACE")))
 
-    def _encode(self, audio: np.ndarray) -> list:
-        return [pb_utils.Tensor("AUDIO", audio[None, :]), pb_utils.Tensor("SAMPLE_RATE", self.sample_rate)]
+    def _compute(self, items: list) -> list:
+        return run_traced(self.stage.run, items, "vocoder_ns")
+
+    def _encode(self, item: Traced[np.ndarray]) -> list:
+        finish_request(self.observer, item, self.voices, item.value.size / self.stage.sample_rate)
+        return [pb_utils.Tensor("AUDIO", item.value[None, :]), pb_utils.Tensor("SAMPLE_RATE", self.sample_rate)]
 
     def execute(self, requests: list) -> list:
-        return execute_batch(pb_utils, requests, self._decode, self.stage.run, self._encode)
+        return execute_batch(pb_utils, requests, self._decode, self._compute, self._encode, self.observer)
