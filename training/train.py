@@ -18,13 +18,13 @@ from torch.nn import functional as F
 from tqdm import tqdm
 
 from training.dataset import Utterance, load_utterances
+from training.loop import learning_rate, resume, save_checkpoint
 from training.recipe import SPEAKERS, Recipe
 from triton_tts.acoustic import AcousticModel, sequence_mask
 from triton_tts.phonemes import PhonemeInventory
 from triton_tts.voice import VoiceConfig, save_voice
 
 logger = logging.getLogger(__name__)
-CHECKPOINT = "checkpoint.pt"
 
 
 def make_batches(utterances: list[Utterance], max_frames: int, rng: random.Random) -> list[list[int]]:
@@ -76,14 +76,6 @@ def losses(model: AcousticModel, batch: dict[str, torch.Tensor]) -> tuple[torch.
     return mel_loss, duration_loss
 
 
-def learning_rate(step: int, recipe: Recipe) -> float:
-    """Linear warm-up, then cosine decay to 5% of the peak."""
-    if step < recipe.warmup_steps:
-        return recipe.learning_rate * (step + 1) / recipe.warmup_steps
-    progress = (step - recipe.warmup_steps) / max(1, recipe.steps - recipe.warmup_steps)
-    return recipe.learning_rate * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
-
-
 @torch.inference_mode()
 def validate(model: AcousticModel, utterances: list[Utterance], inventory: PhonemeInventory) -> dict[str, float]:
     model.eval()
@@ -108,19 +100,8 @@ def train(data_dir: Path, run_dir: Path, recipe: Recipe, threads: int = 2) -> tu
     model = AcousticModel(model_config)
     optimizer = torch.optim.AdamW(model.parameters(), lr=recipe.learning_rate, weight_decay=0.01)
     rng = random.Random(recipe.seed)
-    step, history, elapsed = 0, [], 0.0
-    run_dir.mkdir(parents=True, exist_ok=True)
-    checkpoint_path = run_dir / CHECKPOINT
-    if checkpoint_path.exists():
-        state = torch.load(checkpoint_path, weights_only=False)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        step, history, elapsed = state["step"], state["history"], state["elapsed"]
-        rng.setstate(state["rng"])
-        torch.set_rng_state(state["torch_rng"])
-        logger.info("resumed from %s at step %d", checkpoint_path, step)
+    step, history, started = resume(run_dir, model, optimizer, rng)
     model.train()
-    started = time.monotonic() - elapsed
     batches: list[list[int]] = []
     progress = tqdm(total=recipe.steps, initial=step, desc="train", unit="step")
     while step < recipe.steps:
@@ -128,7 +109,7 @@ def train(data_dir: Path, run_dir: Path, recipe: Recipe, threads: int = 2) -> tu
             batches = make_batches(train_set, recipe.max_frames_per_batch, rng)
         batch = collate([train_set[i] for i in batches.pop()], inventory)
         for group in optimizer.param_groups:
-            group["lr"] = learning_rate(step, recipe)
+            group["lr"] = learning_rate(step, recipe.learning_rate, recipe.warmup_steps, recipe.steps)
         mel_loss, duration_loss = losses(model, batch)
         optimizer.zero_grad()
         (mel_loss + duration_loss).backward()
@@ -140,18 +121,7 @@ def train(data_dir: Path, run_dir: Path, recipe: Recipe, threads: int = 2) -> tu
         progress.set_postfix(mel=f"{mel_loss.item():.3f}", dur=f"{duration_loss.item():.3f}")
         if step % 250 == 0 or step == recipe.steps:
             batches = []  # the epoch's remaining order is not checkpointed: restart it after a resume, too
-            torch.save(
-                {
-                    "model": model.state_dict(),
-                    "optimizer": optimizer.state_dict(),
-                    "step": step,
-                    "history": history,
-                    "elapsed": time.monotonic() - started,
-                    "rng": rng.getstate(),
-                    "torch_rng": torch.get_rng_state(),
-                },
-                checkpoint_path,
-            )
+            save_checkpoint(run_dir, model, optimizer, step, history, started, rng)
     progress.close()
     metrics = validate(model, validation_set, inventory)
     logger.info("validation: %s", metrics)

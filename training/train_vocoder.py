@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import argparse
 import logging
-import math
 import random
 import time
 from dataclasses import replace
@@ -24,6 +23,7 @@ from tqdm import tqdm
 
 from training import corpus
 from training.dataset import assign_sentences
+from training.loop import learning_rate, resume, save_checkpoint
 from training.recipe import SPEAKERS, VocoderRecipe
 from training.vocoder_data import AUDIO_FILE, load_audio
 from triton_tts import espeak
@@ -32,7 +32,6 @@ from triton_tts.neural_vocoder import NeuralVocoder
 from triton_tts.voice import save_neural_vocoder
 
 logger = logging.getLogger(__name__)
-CHECKPOINT = "checkpoint.pt"
 STFT_RESOLUTIONS = ((512, 128), (1024, 256), (2048, 512))
 
 
@@ -77,14 +76,6 @@ def synthesise(model: NeuralVocoder, log_mel: LogMel, audio: torch.Tensor) -> to
     return model(mel, frame_lengths)[0]
 
 
-def learning_rate(step: int, recipe: VocoderRecipe) -> float:
-    """Linear warm-up, then cosine decay to 5% of the peak."""
-    if step < recipe.warmup_steps:
-        return recipe.learning_rate * (step + 1) / recipe.warmup_steps
-    progress = (step - recipe.warmup_steps) / max(1, recipe.steps - recipe.warmup_steps)
-    return recipe.learning_rate * (0.05 + 0.95 * 0.5 * (1 + math.cos(math.pi * min(1.0, progress))))
-
-
 def validation_clips(recipe: VocoderRecipe, per_speaker: int = 8) -> list[torch.Tensor]:
     """Held-out sentences (validation split) spoken by every speaker: never seen in training."""
     sentences = [s for s in corpus.sentences() if corpus.split_of(s) == "validation"]
@@ -115,25 +106,14 @@ def train(data_dir: Path, run_dir: Path, recipe: VocoderRecipe, threads: int = 2
     loss = SpectralLoss(recipe.mel)
     optimizer = torch.optim.AdamW(model.parameters(), lr=recipe.learning_rate, betas=(0.8, 0.99), weight_decay=0.01)
     rng = random.Random(recipe.seed)
-    step, history, elapsed = 0, [], 0.0
-    run_dir.mkdir(parents=True, exist_ok=True)
-    checkpoint_path = run_dir / CHECKPOINT
-    if checkpoint_path.exists():
-        state = torch.load(checkpoint_path, weights_only=False)
-        model.load_state_dict(state["model"])
-        optimizer.load_state_dict(state["optimizer"])
-        step, history, elapsed = state["step"], state["history"], state["elapsed"]
-        rng.setstate(state["rng"])
-        torch.set_rng_state(state["torch_rng"])
-        logger.info("resumed from %s at step %d", checkpoint_path, step)
+    step, history, started = resume(run_dir, model, optimizer, rng)
     model.train()
-    started = time.monotonic() - elapsed
     samples = recipe.segment_frames * recipe.mel.hop_length
     progress = tqdm(total=recipe.steps, initial=step, desc="vocoder", unit="step")
     while step < recipe.steps:
         target = sample_segments(clips, recipe.batch_size, samples, rng)
         for group in optimizer.param_groups:
-            group["lr"] = learning_rate(step, recipe)
+            group["lr"] = learning_rate(step, recipe.learning_rate, recipe.warmup_steps, recipe.steps)
         parts = loss(synthesise(model, loss.log_mel, target), target)
         optimizer.zero_grad()
         (parts["mel_l1"] + parts["stft"]).backward()
@@ -144,18 +124,7 @@ def train(data_dir: Path, run_dir: Path, recipe: VocoderRecipe, threads: int = 2
         progress.update(1)
         progress.set_postfix({k: f"{v.item():.3f}" for k, v in parts.items()})
         if step % 500 == 0 or step == recipe.steps:
-            torch.save(
-                {
-                    "model": model.state_dict(),
-                    "optimizer": optimizer.state_dict(),
-                    "step": step,
-                    "history": history,
-                    "elapsed": time.monotonic() - started,
-                    "rng": rng.getstate(),
-                    "torch_rng": torch.get_rng_state(),
-                },
-                checkpoint_path,
-            )
+            save_checkpoint(run_dir, model, optimizer, step, history, started, rng)
     progress.close()
     metrics = validate(model, loss, validation_clips(recipe))
     logger.info("validation: %s", metrics)
