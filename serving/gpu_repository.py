@@ -6,7 +6,9 @@ batch limits are set here once and written both into the Triton configs and into
 next to the ONNX files (scripts/build_trt_engines.sh reads those), so engines and configs agree by construction.
 
 The GPU pipeline: text_frontend (Python, CPU) -> acoustic (TensorRT) -> vocoder (TensorRT) -> trim_audio
-(Python): TensorRT returns each request's audio padded to its batch's longest, and trim_audio cuts it. A
+(Python): TensorRT returns each request's audio padded to its batch's longest, and trim_audio cuts it and
+writes the request's log line and metrics (the engines' own times are not in it: acoustic_ms and vocoder_ms
+are 0; Triton's per-model compute metrics have them). A
 request's sentences go through the acoustic engine as one sequence (the engine has no per-request loop).
 
 Run: python -m serving.gpu_repository --onnx build/onnx/default --out build/model_repository_gpu
@@ -117,7 +119,8 @@ backend: "python"
 max_batch_size: 64
 input [
   { name: "AUDIO", data_type: TYPE_FP32, dims: [ -1 ] },
-  { name: "AUDIO_LENGTHS", data_type: TYPE_INT64, dims: [ 1 ] }
+  { name: "AUDIO_LENGTHS", data_type: TYPE_INT64, dims: [ 1 ] },
+  { name: "TRACE", data_type: TYPE_INT64, dims: [ 7 ], optional: true }
 ]
 output [
   { name: "AUDIO", data_type: TYPE_FP32, dims: [ -1 ] },
@@ -130,11 +133,12 @@ parameters { key: "voice_dir", value: { string_value: "../../voices/default" } }
 
 STEPS = (
     ("text_frontend", {"TEXT": "TEXT", "VOICE": "VOICE", "RATE": "RATE"},
-     {"PHONEME_IDS": "phoneme_ids", "LENGTHS": "lengths", "SPEAKER": "speaker", "PACE": "pace"}),
+     {"PHONEME_IDS": "phoneme_ids", "LENGTHS": "lengths", "SPEAKER": "speaker", "PACE": "pace", "TRACE": "trace"}),
     ("acoustic", {"PHONEME_IDS": "phoneme_ids", "LENGTHS": "lengths", "SPEAKER": "speaker", "PACE": "pace"},
      {"MEL": "mel", "MEL_LENGTHS": "mel_lengths"}),
     ("vocoder", {"MEL": "mel", "MEL_LENGTHS": "mel_lengths"}, {"AUDIO": "padded_audio", "AUDIO_LENGTHS": "audio_lengths"}),
-    ("trim_audio", {"AUDIO": "padded_audio", "AUDIO_LENGTHS": "audio_lengths"}, {"AUDIO": "AUDIO", "SAMPLE_RATE": "SAMPLE_RATE"}),
+    ("trim_audio", {"AUDIO": "padded_audio", "AUDIO_LENGTHS": "audio_lengths", "TRACE": "trace"},
+     {"AUDIO": "AUDIO", "SAMPLE_RATE": "SAMPLE_RATE"}),
 )
 
 
