@@ -38,7 +38,7 @@ from serving.launcher import DEFAULT_VOICE_DIR, ServerOptions, TritonServer, _in
 from serving.triton_http import batch_counts
 from training.corpus import sentences, split_of
 from triton_tts.offline import Synthesizer
-from triton_tts.runtimes import RUNTIMES
+from triton_tts.runtimes import DEFAULT_RUNTIME, RUNTIMES
 from triton_tts_client import RetryPolicy, TTSClient
 
 STAGES = ("text_frontend", "acoustic", "vocoder")
@@ -205,7 +205,7 @@ def main() -> None:
     parser.add_argument("--offline-batch", type=int, nargs="+", default=[1, 8])
     parser.add_argument("--instances", nargs="*", default=[], metavar="STAGE=N")
     parser.add_argument("--no-baseline", action="store_true", help="skip Triton without dynamic batching")
-    parser.add_argument("--runtimes", nargs="+", default=["torch"], choices=RUNTIMES, help="one server per runtime")
+    parser.add_argument("--runtimes", nargs="+", default=[DEFAULT_RUNTIME], choices=RUNTIMES, help="one server per runtime")
     parser.add_argument("--set", nargs="*", default=[], metavar="STAGE.PARAMETER=VALUE", help="for every server")
     parser.add_argument("--port", type=int, default=18001, help="first port for the benchmark servers")
     parser.add_argument("--write", type=Path, help="also write the report (markdown) to this file")

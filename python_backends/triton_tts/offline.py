@@ -11,7 +11,7 @@ import numpy as np
 from torch import nn
 
 from triton_tts.frontend import TextFrontend
-from triton_tts.runtimes import acoustic_runner, vocoder_runner
+from triton_tts.runtimes import DEFAULT_RUNTIME, acoustic_runner, vocoder_runner
 from triton_tts.stages import AcousticRequest, AcousticStage, VocoderStage
 from triton_tts.voice import Voice, load_vocoder, load_voice
 
@@ -19,13 +19,13 @@ from triton_tts.voice import Voice, load_vocoder, load_voice
 class Synthesizer:
     """Text to audio for batches of utterances, exactly as the `tts` ensemble computes it."""
 
-    def __init__(self, voice: Voice, vocoder: nn.Module, runtime: str = "torch", threads: int = 1) -> None:
+    def __init__(self, voice: Voice, vocoder: nn.Module, runtime: str = DEFAULT_RUNTIME, threads: int = 1) -> None:
         self.frontend = TextFrontend(voice.config)
         self.acoustic = AcousticStage(voice.config, acoustic_runner(voice, runtime, threads))
         self.vocoder = VocoderStage(voice.config.mel, vocoder_runner(vocoder, runtime, threads))
 
     @classmethod
-    def load(cls, directory: Path | str, vocoder: str = "neural", runtime: str = "torch", threads: int = 1) -> "Synthesizer":
+    def load(cls, directory: Path | str, vocoder: str = "neural", runtime: str = DEFAULT_RUNTIME, threads: int = 1) -> "Synthesizer":
         """The voice in `directory` with the named vocoder (see triton_tts.voice.VOCODERS) on the named runtime."""
         voice = load_voice(directory)
         return cls(voice, load_vocoder(vocoder, directory, voice.config.mel), runtime, threads)

@@ -21,6 +21,8 @@ from triton_tts.pipeline import AcousticRunner, VocoderRunner
 from triton_tts.voice import Voice
 
 RUNTIMES = ("torch", "onnxruntime")
+# The stages' default: faster than torch for both stages at one sentence per call on CPU (docs/benchmarks.md).
+DEFAULT_RUNTIME = "onnxruntime"
 
 
 class OnnxRunner:

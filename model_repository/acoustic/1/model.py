@@ -6,7 +6,7 @@ import triton_python_backend_utils as pb_utils
 
 from triton_tts.model_config import parameter, voice_dir
 from triton_tts.observability import StageObserver, Traced, read_trace, request_id_of, run_traced, trace_array
-from triton_tts.runtimes import acoustic_runner
+from triton_tts.runtimes import DEFAULT_RUNTIME, acoustic_runner
 from triton_tts.stages import AcousticRequest, AcousticStage, set_torch_threads
 from triton_tts.triton_batch import execute_batch
 from triton_tts.voice import load_voice
@@ -22,7 +22,7 @@ class TritonPythonModel:
         threads = int(parameter(config, "threads", "0"))
         set_torch_threads(threads)
         voice = load_voice(voice_dir(config, args["model_repository"]))
-        runner = acoustic_runner(voice, parameter(config, "runtime", "torch"), threads)
+        runner = acoustic_runner(voice, parameter(config, "runtime", DEFAULT_RUNTIME), threads)
         self.stage = AcousticStage(voice.config, runner, int(parameter(config, "compute_batch_size", "1")))
         self.stage.warm_up()
         self.observer = StageObserver(pb_utils, "acoustic")

@@ -7,7 +7,7 @@ import triton_python_backend_utils as pb_utils
 
 from triton_tts.model_config import parameter, voice_dir
 from triton_tts.observability import StageObserver, Traced, finish_request, read_trace, request_id_of, run_traced
-from triton_tts.runtimes import vocoder_runner
+from triton_tts.runtimes import DEFAULT_RUNTIME, vocoder_runner
 from triton_tts.stages import VocoderStage, set_torch_threads
 from triton_tts.triton_batch import execute_batch
 from triton_tts.voice import load_vocoder, load_voice_config
@@ -22,7 +22,7 @@ class TritonPythonModel:
         voice_config = load_voice_config(directory)
         mel, self.voices = voice_config.mel, list(voice_config.speakers)
         vocoder = load_vocoder(parameter(config, "vocoder", "neural"), directory, mel)
-        runner = vocoder_runner(vocoder, parameter(config, "runtime", "torch"), threads)
+        runner = vocoder_runner(vocoder, parameter(config, "runtime", DEFAULT_RUNTIME), threads)
         self.stage = VocoderStage(mel, runner, int(parameter(config, "compute_batch_size", "1")))
         self.stage.warm_up()
         self.sample_rate = np.array([[self.stage.sample_rate]], dtype=np.int32)
