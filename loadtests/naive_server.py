@@ -1,5 +1,5 @@
 """The baseline users pick instead of Triton (the shape of Coqui's and Piper's servers): one HTTP endpoint,
-one request at a time, the same pipeline in-process with torch using every core.
+one request at a time, the same pipeline in-process (default runtime) using every core.
 
 Run: python -m loadtests.naive_server --port 18080   then POST {"text": ..., "voice": ...} to /synthesize
 (response: float32 samples; header X-Sample-Rate).
@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 from serving.launcher import DEFAULT_VOICE_DIR
@@ -42,7 +43,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--port", type=int, default=18080)
     args = parser.parse_args()
-    synthesizer = Synthesizer.load(DEFAULT_VOICE_DIR)
+    synthesizer = Synthesizer.load(DEFAULT_VOICE_DIR, threads=os.cpu_count() or 1)  # all cores for its one request
     synthesizer.synthesize(["Warm up."])
     HTTPServer(("localhost", args.port), make_handler(synthesizer)).serve_forever()  # single-threaded
 
