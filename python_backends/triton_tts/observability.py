@@ -27,6 +27,7 @@ from triton_tts.frontend import REJECT_REASONS
 
 COMPUTE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]
 RTF_BUCKETS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 5.0]
+LATENCY_BUCKETS = [0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0]
 BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64]
 LOG_LEVEL_ENV, LOG_TEXT_ENV = "TTS_LOG_LEVEL", "TTS_LOG_TEXT"
 
@@ -73,6 +74,7 @@ METRICS = {
     "phonemes": ("tts_input_phonemes_total", "Phonemes of accepted text, by voice", "COUNTER", ("voice",)),
     "audio": ("tts_audio_seconds_total", "Seconds of audio produced, by voice", "COUNTER", ("voice",)),
     "rtf": ("tts_real_time_factor", "Time in the pipeline divided by audio duration, per request", "HISTOGRAM", ("voice",)),
+    "latency": ("tts_request_duration_seconds", "Time from the frontend's start to the last stage's end, per request", "HISTOGRAM", ("voice",)),
     "compute": ("tts_stage_compute_seconds", "Compute time of one execute() call", "HISTOGRAM", ("stage",)),
     "batch": ("tts_batch_size", "Requests per execute() call", "HISTOGRAM", ("stage",)),
 }
@@ -123,6 +125,7 @@ class StageMetrics:
 
     def spoken(self, voice: str, audio_seconds: float, pipeline_seconds: float) -> None:
         self._metric("audio", voice=voice).increment(audio_seconds)
+        self._metric("latency", LATENCY_BUCKETS, voice=voice).observe(pipeline_seconds)
         if audio_seconds > 0:
             self._metric("rtf", RTF_BUCKETS, voice=voice).observe(pipeline_seconds / audio_seconds)
 
