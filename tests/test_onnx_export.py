@@ -17,7 +17,11 @@ from triton_tts.offline import Synthesizer
 from triton_tts.onnx_export import OPSET, SIGNATURES
 from triton_tts.voice import WEIGHTS_FILE, load_neural_vocoder, load_voice
 
-MAX_RELATIVE_ERROR = 1e-4  # max |onnx - torch| over real (unpadded) positions, relative to max |torch|
+# Per utterance, over its real (unpadded) positions: ||onnx - torch|| / ||torch|| (L2). The worst sample alone,
+# relative to the peak, sits at the vocoder's own float32 noise floor (torch fp32 against fp64 differs by up
+# to 7e-5 of the peak), so it cannot separate an export bug from rounding; the L2 ratio can (measured worst
+# over 174 utterances: 2e-5 for the vocoder, 1e-6 for the acoustic model).
+MAX_RELATIVE_ERROR = 1e-4
 
 
 @pytest.fixture(scope="module")
@@ -32,7 +36,7 @@ def session(path: Path) -> onnxruntime.InferenceSession:
 
 
 def relative_error(got: np.ndarray, expected: np.ndarray) -> float:
-    return float(np.abs(got - expected).max() / np.abs(expected).max())
+    return float(np.linalg.norm(got - expected) / np.linalg.norm(expected))
 
 
 def random_acoustic_batch(seed: int, n_tokens: int, n_speakers: int) -> dict[str, np.ndarray]:
