@@ -120,7 +120,7 @@ max_batch_size: 64
 input [
   { name: "AUDIO", data_type: TYPE_FP32, dims: [ -1 ] },
   { name: "AUDIO_LENGTHS", data_type: TYPE_INT64, dims: [ 1 ] },
-  { name: "TRACE", data_type: TYPE_INT64, dims: [ 7 ], optional: true }
+  { name: "TRACE", data_type: TYPE_INT64, dims: [ 8 ], optional: true }
 ]
 output [
   { name: "AUDIO", data_type: TYPE_FP32, dims: [ -1 ] },

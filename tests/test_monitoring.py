@@ -16,9 +16,11 @@ import urllib.parse
 import urllib.request
 from pathlib import Path
 
+import numpy as np
 import pytest
 import yaml
 
+from serving.triton_http import infer
 from tests.conftest import REPO, free_port
 from triton_tts.observability import METRICS
 from triton_tts_client import InvalidRequestError, TTSClient
@@ -259,3 +261,17 @@ def test_a_refused_request_is_logged_with_its_reason(triton_server) -> None:
         time.sleep(0.2)
     (entry,) = entries
     assert entry["outcome"] == "rejected" and entry["reason"] == "unknown_voice" and "robot" in entry["error"]
+
+
+def test_a_request_without_an_id_gets_one_server_id_across_its_log_lines(triton_server) -> None:
+    before = {e.get("request_id") for e in request_log_lines(triton_server.log_path)}
+    text = np.array([["Nobody sent an id with this."]], dtype=object)
+    infer(triton_server.http_url.removeprefix("http://"), "tts", {"TEXT": ("BYTES", text)})
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        new = [e for e in request_log_lines(triton_server.log_path) if e.get("request_id") not in before]
+        if new:
+            break
+        time.sleep(0.2)
+    (entry,) = new
+    assert re.fullmatch(r"srv-[0-9a-f]{16}", entry["request_id"]) and entry["outcome"] == "ok"

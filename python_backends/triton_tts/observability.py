@@ -16,6 +16,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import secrets
 import sys
 import time
 from dataclasses import asdict, dataclass, replace
@@ -34,7 +35,11 @@ LOG_LEVEL_ENV, LOG_TEXT_ENV = "TTS_LOG_LEVEL", "TTS_LOG_TEXT"
 
 @dataclass
 class RequestTrace:
-    """Per-request facts gathered along the pipeline; an INT64 vector on the wire (TRACE [7])."""
+    """Per-request facts gathered along the pipeline; an INT64 vector on the wire (TRACE [8]).
+
+    `server_id` is non-zero when the caller sent no request id: the frontend made one up, so that all of the
+    request's log lines still share an id (`srv-<hex>`); it cannot reach such a caller.
+    """
 
     started_ns: int
     speaker: int
@@ -43,12 +48,13 @@ class RequestTrace:
     frontend_ns: int = 0
     acoustic_ns: int = 0
     vocoder_ns: int = 0
+    server_id: int = 0
 
     def to_array(self) -> np.ndarray:
         return np.array(list(asdict(self).values()), dtype=np.int64)
 
 
-TRACE_SIZE = 7
+TRACE_SIZE = 8
 NO_TRACE = np.zeros(TRACE_SIZE, dtype=np.int64)  # sent on when a stage was called without one
 
 
@@ -170,6 +176,21 @@ def request_id_of(request: Any) -> str:
     return (getter() if callable(getter) else "") or ""
 
 
+def new_server_id() -> int:
+    return secrets.randbits(62) or 1
+
+
+def server_request_id(server_id: int) -> str:
+    return f"srv-{server_id:016x}"
+
+
+def traced(request: Any, value: Any, trace_tensor: Any) -> "Traced":
+    """A later stage's work item: the value, the request's trace, and its id (the client's, else the frontend's)."""
+    trace = read_trace(trace_tensor)
+    request_id = request_id_of(request) or (server_request_id(trace.server_id) if trace and trace.server_id else "")
+    return Traced(request_id, value, trace)
+
+
 class StageObserver:
     """Metrics and logs for one stage's execute(): rejections, failures, batch sizes and compute times."""
 
@@ -181,7 +202,8 @@ class StageObserver:
     def rejected(self, request: Any, error: Exception) -> None:
         reason = getattr(error, "reason", "bad_tensor")
         self.metrics.rejected(reason)
-        log_request(self.log, logging.INFO, request_id=request_id_of(request), stage=self.stage, outcome="rejected",
+        request_id = request_id_of(request) or server_request_id(new_server_id())
+        log_request(self.log, logging.INFO, request_id=request_id, stage=self.stage, outcome="rejected",
                     reason=reason, error=str(error))
 
     def failed(self, request: Any, error: Exception) -> None:

@@ -5,7 +5,7 @@ import json
 import triton_python_backend_utils as pb_utils
 
 from triton_tts.model_config import parameter, voice_dir
-from triton_tts.observability import StageObserver, Traced, read_trace, request_id_of, run_traced, trace_array
+from triton_tts.observability import StageObserver, Traced, traced, run_traced, trace_array
 from triton_tts.runtimes import DEFAULT_RUNTIME, acoustic_runner
 from triton_tts.stages import AcousticRequest, AcousticStage, set_torch_threads
 from triton_tts.triton_batch import execute_batch
@@ -36,7 +36,7 @@ class TritonPythonModel:
                 pace=float(_array(request, "PACE").reshape(-1)[0]),
             )
         )
-        return Traced(request_id_of(request), value, read_trace(pb_utils.get_input_tensor_by_name(request, "TRACE")))
+        return traced(request, value, pb_utils.get_input_tensor_by_name(request, "TRACE"))
 
     def _compute(self, items: list) -> list:
         return run_traced(self.stage.run, items, "acoustic_ns")

@@ -9,7 +9,16 @@ import triton_python_backend_utils as pb_utils
 
 from triton_tts.frontend import MAX_PHONEMES, PhonemizedRequest, TextFrontend, single_value
 from triton_tts.model_config import parameter, voice_dir
-from triton_tts.observability import RequestTrace, StageObserver, Traced, log_request, log_text_enabled, request_id_of
+from triton_tts.observability import (
+    RequestTrace,
+    StageObserver,
+    Traced,
+    log_request,
+    log_text_enabled,
+    new_server_id,
+    request_id_of,
+    server_request_id,
+)
 from triton_tts.triton_batch import execute_batch
 from triton_tts.voice import load_voice_config
 
@@ -30,14 +39,19 @@ class TritonPythonModel:
 
     def _decode(self, request) -> Traced[PhonemizedRequest]:
         started = time.time_ns()
+        client_id = request_id_of(request)
+        server_id = 0 if client_id else new_server_id()
+        request_id = client_id or server_request_id(server_id)
         text, rate = _scalar(request, "TEXT"), _scalar(request, "RATE")
         if log_text_enabled():
-            log_request(self.observer.log, logging.DEBUG, request_id=request_id_of(request), text=bytes(text).decode("utf-8", "replace"))
+            log_request(self.observer.log, logging.DEBUG, request_id=request_id, text=bytes(text).decode("utf-8", "replace"))
         result = self.frontend.process(text, _scalar(request, "VOICE"), None if rate is None else float(rate))
         characters = len(bytes(text).decode("utf-8"))
         self.observer.metrics.accepted(self.voices[result.speaker], characters, result.ids.size)
-        trace = RequestTrace(started, result.speaker, characters, result.ids.size, frontend_ns=time.time_ns() - started)
-        return Traced(request_id_of(request), result, trace)
+        trace = RequestTrace(
+            started, result.speaker, characters, result.ids.size, frontend_ns=time.time_ns() - started, server_id=server_id
+        )
+        return Traced(request_id, result, trace)
 
     @staticmethod
     def _encode(item: Traced[PhonemizedRequest]) -> list:

@@ -6,7 +6,7 @@ import numpy as np
 import triton_python_backend_utils as pb_utils
 
 from triton_tts.model_config import parameter, voice_dir
-from triton_tts.observability import StageObserver, Traced, finish_request, read_trace, request_id_of, run_traced
+from triton_tts.observability import StageObserver, Traced, traced, finish_request, run_traced
 from triton_tts.runtimes import DEFAULT_RUNTIME, vocoder_runner
 from triton_tts.stages import VocoderStage, set_torch_threads
 from triton_tts.triton_batch import execute_batch
@@ -31,7 +31,7 @@ class TritonPythonModel:
     def _decode(self, request) -> Traced[np.ndarray]:
         mel = pb_utils.get_input_tensor_by_name(request, "MEL").as_numpy()
         value = self.stage.validate(mel[0] if mel.ndim == 3 and mel.shape[0] == 1 else mel)
-        return Traced(request_id_of(request), value, read_trace(pb_utils.get_input_tensor_by_name(request, "TRACE")))
+        return traced(request, value, pb_utils.get_input_tensor_by_name(request, "TRACE"))
 
     def _compute(self, items: list) -> list:
         return run_traced(self.stage.run, items, "vocoder_ns")

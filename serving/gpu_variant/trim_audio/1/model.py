@@ -10,7 +10,7 @@ import numpy as np
 import triton_python_backend_utils as pb_utils
 
 from triton_tts.model_config import voice_dir
-from triton_tts.observability import StageObserver, Traced, finish_request, read_trace, request_id_of
+from triton_tts.observability import StageObserver, Traced, finish_request, traced
 from triton_tts.trim import trim_audio
 from triton_tts.triton_batch import execute_batch
 from triton_tts.voice import load_voice_config
@@ -28,7 +28,7 @@ class TritonPythonModel:
     @staticmethod
     def _decode(request) -> Traced:
         audio, length = (pb_utils.get_input_tensor_by_name(request, name).as_numpy() for name in ("AUDIO", "AUDIO_LENGTHS"))
-        return Traced(request_id_of(request), (audio, length), read_trace(pb_utils.get_input_tensor_by_name(request, "TRACE")))
+        return traced(request, (audio, length), pb_utils.get_input_tensor_by_name(request, "TRACE"))
 
     @staticmethod
     def _compute(items: list) -> list:
