@@ -14,7 +14,7 @@ import logging
 from pathlib import Path
 
 from triton_tts.acoustic import MAX_FRAMES, AcousticInference
-from triton_tts.onnx_export import MAX_TOKENS, OPSET, SIGNATURES, export_stage
+from triton_tts.onnx_export import OPSET, SIGNATURES, export_stage
 from triton_tts.voice import VOCODER_WEIGHTS_FILE, WEIGHTS_FILE, load_neural_vocoder, load_voice
 
 logger = logging.getLogger(__name__)
@@ -40,7 +40,8 @@ def export_voice(voice_dir: Path, out_dir: Path) -> dict:
     manifest = {
         "opset": OPSET,
         "source": source_hashes(voice_dir),
-        "limits": {"max_tokens": MAX_TOKENS, "max_frames": MAX_FRAMES, "n_mels": voice.config.mel.n_mels},
+        # The engines' token range is the GPU variant's (serving/gpu_repository.py, MAX_PHONEMES), not the graph's.
+        "limits": {"max_frames": MAX_FRAMES, "n_mels": voice.config.mel.n_mels},
         "stages": {},
     }
     for stage, model in models.items():

@@ -13,10 +13,7 @@ import onnx
 import torch
 from torch import nn
 
-
 OPSET = 17
-MAX_TOKENS = 1024  # phoneme ids per sentence in the engines' shape profiles; the frontend's sentences stay far below
-
 
 # Stage -> (input names, output names, dynamic axes); the names are the Triton tensor names of the GPU variant.
 SIGNATURES = {
