@@ -13,14 +13,14 @@ serve: setup  ## start Triton with the default voice on the CPU (gRPC 8001, HTTP
 test: setup  ## unit tests, quick training, and the real Triton server tests
 	$(PY) -m pytest -q
 
-voice: setup  ## retrain the default voice and its vocoder from scratch (about 80 minutes on 2 cores)
-	$(PY) -m training.dataset --out data
-	$(PY) -m training.train --data data --run runs/default --out voices/default
-	$(PY) -m training.vocoder_data --out data
-	$(PY) -m training.train_vocoder --data data --run runs/vocoder --out voices/default
+voice: setup  ## retrain the default voice from the Piper teacher (see training/README.md for the wall times)
+	$(PY) -m training.teacher_data --out data/joe
+	$(PY) -m training.train --data data/joe --run runs/default --out voices/default --threads 1 & \
+	$(PY) -m training.train_vocoder --data data/joe --run runs/vocoder --init voices/espeak-distilled-v1 --out voices/default --threads 1; \
+	wait
 
-evaluate: setup  ## the model card's WER table for the shipped voice
-	$(PY) -m training.evaluate --voice voices/default --json docs/voice_eval.json
+evaluate: setup  ## the model card's table (WER, Distill-MOS, speed) for the shipped voice
+	$(PY) -m training.evaluate --voice voices/default --previous voices/espeak-distilled-v1 --json docs/voice_eval.json
 
 export: setup  ## ONNX files (+ engine shape profiles) and the GPU (TensorRT) repository variant, in build/
 	$(PY) -m training.export --voice voices/default --out build/onnx/default

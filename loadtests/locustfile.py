@@ -13,14 +13,16 @@ from __future__ import annotations
 
 import logging
 import random
+from pathlib import Path
 
 from locust import between, events, task
 
 from loadtests.grpc_user import TTSGrpcUser
 from loadtests.slo import SLO, violations
 from loadtests.texts import load_test_texts
+from triton_tts.voice import load_voice_config
 
-VOICES = ("en_us_male", "en_us_female", "en_gb_male")
+VOICES = tuple(load_voice_config(Path(__file__).resolve().parents[1] / "voices" / "default").speakers)
 TEXTS = load_test_texts()
 
 

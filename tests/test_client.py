@@ -33,7 +33,7 @@ NODE_DIR = REPO / "client" / "node"
 def test_round_trip_sync_and_async_agree(triton_server, tmp_path: Path) -> None:
     with TTSClient(triton_server.grpc_url) as tts:
         assert tts.ready()
-        audio = tts.synthesize(TEXT, "en_gb_male", 1.1, request_id="trace-me")
+        audio = tts.synthesize(TEXT, "en_us_joe", 1.1, request_id="trace-me")
     assert audio.request_id == "trace-me" and 1.0 < audio.duration < 5.0
     audio.write_wav(tmp_path / "hello.wav")
     with wave.open(str(tmp_path / "hello.wav")) as w:
@@ -41,8 +41,8 @@ def test_round_trip_sync_and_async_agree(triton_server, tmp_path: Path) -> None:
 
     async def speak() -> np.ndarray:
         async with AsyncTTSClient(triton_server.grpc_url) as tts:
-            assert await tts.ready() and await tts.voices() == ["en_us_male", "en_us_female", "en_gb_male"]
-            return (await tts.synthesize(TEXT, "en_gb_male", 1.1)).samples
+            assert await tts.ready() and await tts.voices() == ["en_us_joe"]
+            return (await tts.synthesize(TEXT, "en_us_joe", 1.1)).samples
 
     np.testing.assert_array_equal(asyncio.run(speak()), audio.samples)
 
@@ -98,7 +98,7 @@ def test_cli_say_voices_health_and_exit_codes(triton_server, tmp_path: Path) -> 
     assert run_cli("say", "--file", str(lines), "-o", str(tmp_path / "many.wav"), *server).returncode == 0
     assert sorted(p.name for p in tmp_path.glob("many_*.wav")) == ["many_001.wav", "many_002.wav"]
     assert run_cli("say", "-o", str(tmp_path / "stdin.wav"), *server, stdin="From standard input.\n").returncode == 0
-    assert run_cli("voices", *server).stdout.split() == ["en_us_male", "en_us_female", "en_gb_male"]
+    assert run_cli("voices", *server).stdout.split() == ["en_us_joe"]
     assert run_cli("health", *server).returncode == 0
     bad = run_cli("say", TEXT, "--voice", "robot", "-o", str(tmp_path / "x.wav"), *server)
     assert bad.returncode == 2 and "unknown VOICE" in bad.stderr
@@ -110,7 +110,7 @@ def test_cli_say_voices_health_and_exit_codes(triton_server, tmp_path: Path) -> 
 TRITONCLIENT_SCRIPT = """
 import sys, numpy as np, tritonclient.grpc as g
 text = g.InferInput("TEXT", [1, 1], "BYTES"); text.set_data_from_numpy(np.array([[sys.argv[2].encode()]], dtype=object))
-voice = g.InferInput("VOICE", [1, 1], "BYTES"); voice.set_data_from_numpy(np.array([[b"en_us_female"]], dtype=object))
+voice = g.InferInput("VOICE", [1, 1], "BYTES"); voice.set_data_from_numpy(np.array([[b"en_us_joe"]], dtype=object))
 result = g.InferenceServerClient(sys.argv[1]).infer("tts", [text, voice])
 np.save(sys.argv[3], result.as_numpy("AUDIO")[0])
 """
@@ -122,7 +122,7 @@ def test_nvidia_tritonclient_gets_the_same_audio(triton_server, tmp_path: Path) 
         [sys.executable, "-c", TRITONCLIENT_SCRIPT, triton_server.grpc_url, TEXT, str(tmp_path / "theirs.npy")], check=True, timeout=120
     )
     with TTSClient(triton_server.grpc_url) as tts:
-        ours = tts.synthesize(TEXT, "en_us_female").samples
+        ours = tts.synthesize(TEXT, "en_us_joe").samples
     np.testing.assert_array_equal(np.load(tmp_path / "theirs.npy"), ours)
 
 
@@ -132,13 +132,13 @@ def test_nodejs_client_from_the_same_proto_gets_the_same_audio(triton_server, tm
         subprocess.run(["npm", "ci", "--no-audit", "--no-fund"], cwd=NODE_DIR, check=True, timeout=300)
     out = tmp_path / "node.f32"
     done = subprocess.run(
-        ["node", str(NODE_DIR / "say.js"), triton_server.grpc_url, TEXT, str(out), "en_us_female"],
+        ["node", str(NODE_DIR / "say.js"), triton_server.grpc_url, TEXT, str(out), "en_us_joe"],
         capture_output=True, text=True, timeout=120,
     )
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout)["sample_rate"] == 22050
     with TTSClient(triton_server.grpc_url) as tts:
-        ours = tts.synthesize(TEXT, "en_us_female").samples
+        ours = tts.synthesize(TEXT, "en_us_joe").samples
     np.testing.assert_array_equal(np.fromfile(out, dtype="<f4"), ours)
     bad = subprocess.run(["node", str(NODE_DIR / "say.js"), triton_server.grpc_url, " ", str(out)], capture_output=True, text=True)
     assert bad.returncode == 2 and "INVALID_ARGUMENT" in bad.stderr

@@ -20,7 +20,7 @@ def test_request_carries_text_and_only_non_default_options() -> None:
     assert plain.model_name == "tts" and plain.id == "abc"
     assert [i.name for i in plain.inputs] == ["TEXT"] and list(plain.inputs[0].shape) == [1, 1]
     assert protocol.parse_bytes_tensor(plain.raw_input_contents[0]) == [b"Hello."]
-    full = protocol.synthesize_request("Héllo.", voice="en_gb_male", rate=1.5)
+    full = protocol.synthesize_request("Héllo.", voice="en_us_joe", rate=1.5)
     assert [i.name for i in full.inputs] == ["TEXT", "VOICE", "RATE"]
     assert protocol.parse_bytes_tensor(full.raw_input_contents[0]) == ["Héllo.".encode()]
     assert np.frombuffer(full.raw_input_contents[2], "<f4")[0] == 1.5

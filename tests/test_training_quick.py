@@ -1,4 +1,4 @@
-"""The recipe end to end at toy scale: teacher data, training, artifact, and the loss goes down."""
+"""The recipe end to end at toy scale: Piper teacher data, training, artifact, and the loss goes down."""
 
 import subprocess
 import sys
@@ -16,7 +16,7 @@ from triton_tts.voice import load_voice, save_voice
 @pytest.mark.slow
 def test_quick_training_reduces_the_loss(tmp_path: Path) -> None:
     data = tmp_path / "data"
-    subprocess.run([sys.executable, "-m", "training.dataset", "--quick", "--out", str(data)], cwd=REPO, check=True)
+    subprocess.run([sys.executable, "-m", "training.teacher_data", "--quick", "--out", str(data), "--workers", "1"], cwd=REPO, check=True)
     train(data, tmp_path / "run", replace(Recipe.quick(), steps=15), threads=1)
     model, config, history = train(data, tmp_path / "run", Recipe.quick(), threads=1)  # resumes at step 15
     assert len(history) == Recipe.quick().steps

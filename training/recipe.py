@@ -8,15 +8,20 @@ from triton_tts.acoustic import AcousticConfig
 from triton_tts.mel import MelConfig
 from triton_tts.neural_vocoder import NeuralVocoderConfig
 
-# Speaker name (the serving API's VOICE) -> espeak-ng voice that teaches it.
-SPEAKERS = {"en_us_male": "en-us", "en_us_female": "en-us+f3", "en_gb_male": "en"}
+# Speaker name (the serving API's VOICE) -> the espeak-ng voice that phonemizes its text (Piper's joe: en-us).
+SPEAKERS = {"en_us_joe": "en-us"}
+PHONEMIZER = "piper_ipa"
+VOICE_NAME = "piper-joe-distilled-v1"
+# The espeak-distilled speakers it replaced: a request that names one gets INVALID_ARGUMENT saying so.
+RETIRED_SPEAKERS = {
+    name: "the espeak-distilled voices were replaced on 2026-11-27 by the natural voice en_us_joe"
+    for name in ("en_us_male", "en_us_female", "en_gb_male")
+}
 
 
 @dataclass(frozen=True)
 class Recipe:
     seed: int = 1234
-    train_per_speaker: int = 4000
-    validation_per_speaker: int = 150
     mel: MelConfig = field(default_factory=MelConfig)
     model: AcousticConfig = field(default_factory=AcousticConfig)
     max_frames_per_batch: int = 6000
@@ -28,8 +33,6 @@ class Recipe:
     def quick(cls) -> "Recipe":
         """Minutes-scale settings for tests: the loss must still go down."""
         return cls(
-            train_per_speaker=40,
-            validation_per_speaker=4,
             model=AcousticConfig(hidden=32, encoder_layers=1, decoder_layers=1, filter_size=64),
             max_frames_per_batch=2000,
             warmup_steps=5,
@@ -39,23 +42,25 @@ class Recipe:
 
 @dataclass(frozen=True)
 class VocoderRecipe:
-    """The neural vocoder's data, size and schedule: fits in under an hour on 2 CPU cores."""
+    """The neural vocoder's size and schedule: fine-tuned from the previous voice's vocoder on the teacher's audio."""
 
     seed: int = 1234
-    sentences_per_speaker: int = 800
     mel: MelConfig = field(default_factory=MelConfig)
     model: NeuralVocoderConfig = field(default_factory=NeuralVocoderConfig)
     segment_frames: int = 32
     batch_size: int = 16
-    learning_rate: float = 1e-3
-    warmup_steps: int = 500
-    steps: int = 20000
+    learning_rate: float = 2e-4
+    warmup_steps: int = 200
+    steps: int = 6000
+    adversarial_from: int = 0  # step at which the discriminators join (0: from the start of a fine-tune)
+    validation_clips: int = 48
 
     @classmethod
     def quick(cls) -> "VocoderRecipe":
         """Seconds-scale settings for tests: the loss must still go down."""
         return cls(
-            sentences_per_speaker=8,
+            adversarial_from=30,
+            validation_clips=2,
             model=NeuralVocoderConfig(dim=32, intermediate=64, layers=2),
             batch_size=8,
             learning_rate=3e-3,

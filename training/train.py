@@ -1,6 +1,7 @@
-"""Train the default voice's acoustic model on the teacher data; resumable, seeded, with a progress bar.
+"""Train the default voice's acoustic model on the Piper teacher's data; resumable, seeded, with a progress bar.
 
-Run: python -m training.train --data data --run runs/default --out voices/default
+The student reads the teacher's own symbols (inventory: padding, then the teacher's symbols in id order) and
+learns its durations and log-mels. Run: python -m training.train --data data/joe --run runs/default --out voices/default
 """
 
 from __future__ import annotations
@@ -17,11 +18,11 @@ import torch
 from torch.nn import functional as F
 from tqdm import tqdm
 
-from training.dataset import Utterance, load_utterances
 from training.loop import learning_rate, resume, save_checkpoint
-from training.recipe import SPEAKERS, Recipe
+from training.recipe import PHONEMIZER, RETIRED_SPEAKERS, SPEAKERS, VOICE_NAME, Recipe
+from training.teacher_data import Utterance, data_hash, load_utterances, symbol_table
 from triton_tts.acoustic import AcousticModel, sequence_mask
-from triton_tts.phonemes import PhonemeInventory
+from triton_tts.phonemes import PAD, PhonemeInventory
 from triton_tts.voice import VoiceConfig, save_voice
 
 logger = logging.getLogger(__name__)
@@ -92,9 +93,10 @@ def validate(model: AcousticModel, utterances: list[Utterance], inventory: Phone
 def train(data_dir: Path, run_dir: Path, recipe: Recipe, threads: int = 2) -> tuple[AcousticModel, VoiceConfig, list[float]]:
     """Train (resuming from `run_dir` if it holds a checkpoint); returns the model, its config and the loss history."""
     torch.set_num_threads(threads)
-    train_set, data_hash = load_utterances(data_dir / "train.pt")
-    validation_set, _ = load_utterances(data_dir / "validation.pt")
-    inventory = PhonemeInventory.from_token_sequences(u.tokens for u in train_set)
+    speaker = next(iter(SPEAKERS))
+    train_set = load_utterances(data_dir, "train", speaker)
+    validation_set = load_utterances(data_dir, "validation", speaker)
+    inventory = PhonemeInventory((PAD, *symbol_table(data_dir)))
     model_config = replace(recipe.model, n_tokens=len(inventory), n_speakers=len(SPEAKERS))
     torch.manual_seed(recipe.seed)
     model = AcousticModel(model_config)
@@ -126,20 +128,22 @@ def train(data_dir: Path, run_dir: Path, recipe: Recipe, threads: int = 2) -> tu
     metrics = validate(model, validation_set, inventory)
     logger.info("validation: %s", metrics)
     provenance = {
-        "corpus_hash": data_hash,
+        "corpus_hash": data_hash(data_dir),
         "utterances": len(train_set),
         "steps": step,
         "train_seconds": round(time.monotonic() - started),
         "seed": recipe.seed,
         "validation": {k: round(v, 4) for k, v in metrics.items()},
     }
-    config = VoiceConfig("espeak-distilled-v1", dict(SPEAKERS), inventory, recipe.mel, model_config, provenance)
+    config = VoiceConfig(
+        VOICE_NAME, dict(SPEAKERS), inventory, recipe.mel, model_config, provenance, PHONEMIZER, dict(RETIRED_SPEAKERS)
+    )
     return model.eval(), config, history
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path, default=Path("data"))
+    parser.add_argument("--data", type=Path, default=Path("data/joe"))
     parser.add_argument("--run", type=Path, default=Path("runs/default"), help="checkpoints; rerun to resume")
     parser.add_argument("--out", type=Path, default=Path("voices/default"), help="where the voice artifact goes")
     parser.add_argument("--quick", action="store_true", help="a tiny model for tests")

@@ -1,9 +1,10 @@
-"""Train the neural vocoder on espeak-ng teacher audio; resumable, seeded, with a progress bar.
+"""Train the neural vocoder on the Piper teacher's audio; resumable, seeded, with a progress bar.
 
-Losses are multi-resolution STFT (spectral convergence + log magnitude) and log-mel L1 on the synthesised
-waveform; phase is learnt through them (incoherent phases cancel in the overlap-add and show up as magnitude
-error). No adversarial loss: it would double the cost per step, and intelligibility is the bar here.
-Run: python -m training.train_vocoder --data data --run runs/vocoder --out voices/default
+Losses: log-mel L1 and multi-resolution STFT (spectral convergence + log magnitude) on the synthesised
+waveform, and, from `adversarial_from` on, multi-period and multi-resolution discriminators with feature
+matching (training.discriminators): spectral losses alone left audible buzz (see docs/voice.md).
+`--init DIR` starts from a trained vocoder (same sizes and mel settings) instead of random weights.
+Run: python -m training.train_vocoder --data data/joe --run runs/vocoder --out voices/default
 """
 
 from __future__ import annotations
@@ -21,15 +22,13 @@ from torch import nn
 from torch.nn import functional as F
 from tqdm import tqdm
 
-from training import corpus
-from training.dataset import assign_sentences
+from training.discriminators import Discriminators, discriminator_loss, generator_losses
 from training.loop import learning_rate, resume, save_checkpoint
-from training.recipe import SPEAKERS, VocoderRecipe
-from training.vocoder_data import AUDIO_FILE, load_audio
-from triton_tts import espeak
+from training.recipe import VocoderRecipe
+from training.teacher_data import data_hash, load_audio_clips
 from triton_tts.mel import LogMel, MelConfig
 from triton_tts.neural_vocoder import NeuralVocoder
-from triton_tts.voice import save_neural_vocoder
+from triton_tts.voice import load_neural_vocoder, save_neural_vocoder
 
 logger = logging.getLogger(__name__)
 STFT_RESOLUTIONS = ((512, 128), (1024, 256), (2048, 512))
@@ -76,13 +75,6 @@ def synthesise(model: NeuralVocoder, log_mel: LogMel, audio: torch.Tensor) -> to
     return model(mel, frame_lengths)[0]
 
 
-def validation_clips(recipe: VocoderRecipe, per_speaker: int = 8) -> list[torch.Tensor]:
-    """Held-out sentences (validation split) spoken by every speaker: never seen in training."""
-    sentences = [s for s in corpus.sentences() if corpus.split_of(s) == "validation"]
-    pairs = assign_sentences(sentences, per_speaker, recipe.seed)
-    return [torch.from_numpy(espeak.synthesize(s, SPEAKERS[k]).audio.astype(np.float32) / 32768.0) for s, k in pairs]
-
-
 @torch.inference_mode()
 def validate(model: NeuralVocoder, loss: SpectralLoss, clips: list[torch.Tensor]) -> dict[str, float]:
     """Whole-utterance resynthesis losses, averaged over clips."""
@@ -97,52 +89,108 @@ def validate(model: NeuralVocoder, loss: SpectralLoss, clips: list[torch.Tensor]
     return totals
 
 
-def train(data_dir: Path, run_dir: Path, recipe: VocoderRecipe, threads: int = 2) -> tuple[NeuralVocoder, dict, list[float]]:
+class TrainingState(nn.Module):
+    """Generator and discriminators under one state dict, so one checkpoint resumes both."""
+
+    def __init__(self, generator: NeuralVocoder) -> None:
+        super().__init__()
+        self.generator = generator
+        self.discriminators = Discriminators()
+
+
+class Optimizers:
+    """Both optimizers behind the one-optimizer interface that training.loop checkpoints."""
+
+    def __init__(self, state: TrainingState, recipe: VocoderRecipe) -> None:
+        betas = (0.8, 0.99)
+        self.generator = torch.optim.AdamW(state.generator.parameters(), lr=recipe.learning_rate, betas=betas, weight_decay=0.01)
+        self.discriminators = torch.optim.AdamW(state.discriminators.parameters(), lr=recipe.learning_rate, betas=betas, weight_decay=0.01)
+
+    def set_learning_rate(self, value: float) -> None:
+        for optimizer in (self.generator, self.discriminators):
+            for group in optimizer.param_groups:
+                group["lr"] = value
+
+    def state_dict(self) -> dict:
+        return {"generator": self.generator.state_dict(), "discriminators": self.discriminators.state_dict()}
+
+    def load_state_dict(self, state: dict) -> None:
+        self.generator.load_state_dict(state["generator"])
+        self.discriminators.load_state_dict(state["discriminators"])
+
+
+def step_losses(state: TrainingState, loss: SpectralLoss, optimizers: Optimizers, target: torch.Tensor, adversarial: bool) -> dict[str, torch.Tensor]:
+    """One optimisation step of the generator (and, when adversarial, the discriminators first)."""
+    audio = synthesise(state.generator, loss.log_mel, target)
+    parts = loss(audio, target)
+    generator_loss = parts["mel_l1"] + parts["stft"]
+    if adversarial:
+        real, fake = state.discriminators(target), state.discriminators(audio.detach())
+        parts["disc"] = discriminator_loss(real, fake)
+        optimizers.discriminators.zero_grad()
+        parts["disc"].backward()
+        torch.nn.utils.clip_grad_norm_(state.discriminators.parameters(), 10.0)
+        optimizers.discriminators.step()
+        with torch.no_grad():
+            real = state.discriminators(target)
+        parts["adv"], parts["fm"] = generator_losses(real, state.discriminators(audio))
+        # Vocos' weights: the mel term dominates; the STFT term keeps the spectral recipe's balance.
+        generator_loss = 45 * parts["mel_l1"] + 15 * parts["stft"] + parts["adv"] + 2 * parts["fm"]
+    optimizers.generator.zero_grad()
+    generator_loss.backward()
+    torch.nn.utils.clip_grad_norm_(state.generator.parameters(), 10.0 if adversarial else 1.0)
+    optimizers.generator.step()
+    return parts
+
+
+def train(data_dir: Path, run_dir: Path, recipe: VocoderRecipe, threads: int = 2, init: Path | None = None) -> tuple[NeuralVocoder, dict, list[float]]:
     """Train (resuming from `run_dir` if it holds a checkpoint); returns the model, its provenance and the loss history."""
     torch.set_num_threads(threads)
-    clips, data_hash = load_audio(data_dir / AUDIO_FILE)
+    clips = load_audio_clips(data_dir, "train")
     torch.manual_seed(recipe.seed)
-    model = NeuralVocoder(recipe.mel, recipe.model)
+    generator = load_neural_vocoder(init, recipe.mel).train() if init else NeuralVocoder(recipe.mel, recipe.model)
+    if generator.config != recipe.model:
+        raise ValueError(f"--init {init} has sizes {generator.config}, the recipe wants {recipe.model}")
+    state = TrainingState(generator)
     loss = SpectralLoss(recipe.mel)
-    optimizer = torch.optim.AdamW(model.parameters(), lr=recipe.learning_rate, betas=(0.8, 0.99), weight_decay=0.01)
+    optimizers = Optimizers(state, recipe)
     rng = random.Random(recipe.seed)
-    step, history, started = resume(run_dir, model, optimizer, rng)
-    model.train()
+    step, history, started = resume(run_dir, state, optimizers, rng)
+    state.train()
     samples = recipe.segment_frames * recipe.mel.hop_length
     progress = tqdm(total=recipe.steps, initial=step, desc="vocoder", unit="step")
     while step < recipe.steps:
         target = sample_segments(clips, recipe.batch_size, samples, rng)
-        for group in optimizer.param_groups:
-            group["lr"] = learning_rate(step, recipe.learning_rate, recipe.warmup_steps, recipe.steps)
-        parts = loss(synthesise(model, loss.log_mel, target), target)
-        optimizer.zero_grad()
-        (parts["mel_l1"] + parts["stft"]).backward()
-        torch.nn.utils.clip_grad_norm_(model.parameters(), 1.0)
-        optimizer.step()
+        optimizers.set_learning_rate(learning_rate(step, recipe.learning_rate, recipe.warmup_steps, recipe.steps))
+        parts = step_losses(state, loss, optimizers, target, adversarial=step >= recipe.adversarial_from)
         step += 1
-        history.append(sum(p.item() for p in parts.values()))
+        history.append(parts["mel_l1"].item())
         progress.update(1)
         progress.set_postfix({k: f"{v.item():.3f}" for k, v in parts.items()})
-        if step % 500 == 0 or step == recipe.steps:
-            save_checkpoint(run_dir, model, optimizer, step, history, started, rng)
+        if step % 250 == 0 or step == recipe.steps:
+            save_checkpoint(run_dir, state, optimizers, step, history, started, rng)
     progress.close()
-    metrics = validate(model, loss, validation_clips(recipe))
+    validation = [torch.from_numpy(c) for c in load_audio_clips(data_dir, "validation")[: recipe.validation_clips]]
+    metrics = validate(generator, loss, validation)
     logger.info("validation: %s", metrics)
     provenance = {
-        "corpus_hash": data_hash,
+        "corpus_hash": data_hash(data_dir),
         "clips": len(clips),
         "steps": step,
+        "adversarial_from": recipe.adversarial_from,
+        "init": str(init) if init else None,
         "train_seconds": round(time.monotonic() - started),
         "seed": recipe.seed,
         "validation": {k: round(v, 4) for k, v in metrics.items()},
     }
-    return model.eval(), provenance, history
+    return generator.eval(), provenance, history
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
-    parser.add_argument("--data", type=Path, default=Path("data"))
+    parser.add_argument("--data", type=Path, default=Path("data/joe"))
     parser.add_argument("--run", type=Path, default=Path("runs/vocoder"), help="checkpoints; rerun to resume")
+    parser.add_argument("--init", type=Path, help="a voice directory whose vocoder to start from")
     parser.add_argument("--out", type=Path, default=Path("voices/default"), help="the voice directory it joins")
     parser.add_argument("--quick", action="store_true", help="a tiny model for tests")
     parser.add_argument("--steps", type=int, help="override the recipe's step count")
@@ -152,7 +200,7 @@ def main() -> None:
     recipe = VocoderRecipe.quick() if args.quick else VocoderRecipe()
     if args.steps:
         recipe = replace(recipe, steps=args.steps)
-    model, provenance, _ = train(args.data, args.run, recipe, args.threads)
+    model, provenance, _ = train(args.data, args.run, recipe, args.threads, args.init)
     save_neural_vocoder(args.out, model, provenance)
     logger.info("vocoder written to %s", args.out)
 

@@ -1,6 +1,6 @@
 """`tts`: speak text to WAV files, list voices, check health.
 
-  tts say "Hello there." -o hello.wav [--voice en_gb_male] [--rate 1.2] [--server eu:8001 --server us:8001]
+  tts say "Hello there." -o hello.wav [--voice en_us_joe] [--rate 1.2] [--server eu:8001 --server us:8001]
   tts say --file lines.txt -o out.wav     # one utterance per line -> out_001.wav, out_002.wav, ...
   echo "Hello." | tts say -o hello.wav     # text from stdin
   tts voices

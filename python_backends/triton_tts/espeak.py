@@ -22,6 +22,8 @@ _POS_CHARACTER = 1
 _EVENT_LIST_TERMINATED = 0
 _EVENT_PHONEME = 7
 _PHONEME_SEPARATOR = "|"
+_MNEMONIC_MODE = ord(_PHONEME_SEPARATOR) << 8  # espeak-ng's ASCII mnemonics, separated by "|"
+_IPA_MODE = 0x02  # espeakPHONEMES_IPA: UTF-8 IPA, no separator (as Piper calls it)
 CLAUSE_TERMINATORS = ".,?!;:"
 
 
@@ -126,27 +128,24 @@ class _Espeak:
                 raise EspeakError(f"espeak-ng has no voice {voice!r}")
             self._voice = voice
 
-    def clauses(self, text: str, voice: str) -> list[Clause]:
+    def clause_strings(self, text: str, voice: str, phoneme_mode: int) -> list[tuple[str, str]]:
+        """(phonemes, terminator) per clause; `phoneme_mode` is espeak_TextToPhonemes' (mnemonics or IPA)."""
         with self.lock:
             self.set_voice(voice)
             data = text.encode("utf-8")
             buffer = ctypes.create_string_buffer(data)
             base = ctypes.addressof(buffer)
             pointer = ctypes.c_void_p(base)
-            clauses, start = [], 0
+            found, start = [], 0
             while pointer.value:
-                mnemonics = self.lib.espeak_TextToPhonemes(
-                    ctypes.byref(pointer), _CHARS_UTF8, ord(_PHONEME_SEPARATOR) << 8
-                ).decode("ascii", errors="replace")
+                phonemes = self.lib.espeak_TextToPhonemes(ctypes.byref(pointer), _CHARS_UTF8, phoneme_mode)
                 end = pointer.value - base if pointer.value else len(data)
                 # espeak reads one character past the clause, so the terminator is the last punctuation consumed.
                 consumed = data[start:end].decode("utf-8", errors="replace")
                 start = end
-                words = [[t for m in w.split(_PHONEME_SEPARATOR) for t in split_mnemonic(m)] for w in mnemonics.split()]
-                if words:
-                    terminator = next((c for c in reversed(consumed) if c in CLAUSE_TERMINATORS), "")
-                    clauses.append(Clause(words, terminator))
-            return clauses
+                terminator = next((c for c in reversed(consumed) if c in CLAUSE_TERMINATORS), "")
+                found.append((phonemes.decode("utf-8", errors="replace"), terminator))
+            return found
 
     def synthesize(self, text: str, voice: str) -> Synthesis:
         with self.lock:
@@ -173,7 +172,17 @@ def espeak() -> _Espeak:
 
 def clauses(text: str, voice: str) -> list[Clause]:
     """Split `text` into clauses of phoneme mnemonics, as espeak-ng voice `voice` pronounces it."""
-    return espeak().clauses(text, voice)
+    found = []
+    for mnemonics, terminator in espeak().clause_strings(text, voice, _MNEMONIC_MODE):
+        words = [[t for m in w.split(_PHONEME_SEPARATOR) for t in split_mnemonic(m)] for w in mnemonics.split()]
+        if words:
+            found.append(Clause(words, terminator))
+    return found
+
+
+def ipa_clauses(text: str, voice: str) -> list[tuple[str, str]]:
+    """(IPA phonemes, terminator) per clause, words separated by spaces: the phonemes Piper voices read."""
+    return [(ipa, terminator) for ipa, terminator in espeak().clause_strings(text, voice, _IPA_MODE) if ipa.strip()]
 
 
 def synthesize(text: str, voice: str) -> Synthesis:

@@ -102,15 +102,18 @@ class TextFrontend:
         if raw is None or not raw.strip():
             return self.default_speaker
         name = raw.decode("utf-8", errors="replace").strip()
+        available = ", ".join(self.config.speakers)
+        if name in self.config.retired_speakers:
+            raise InvalidRequest(f"VOICE {name!r} was retired ({self.config.retired_speakers[name]}); available voices: {available}", "unknown_voice")
         if name not in self.config.speakers:
-            raise InvalidRequest(f"unknown VOICE {name!r}; available voices: {', '.join(self.config.speakers)}", "unknown_voice")
+            raise InvalidRequest(f"unknown VOICE {name!r}; available voices: {available}", "unknown_voice")
         return name
 
     def process(self, text: bytes, voice: bytes | None = None, rate: float | None = None) -> PhonemizedRequest:
         speaker = self.speaker(voice)
         pace = check_rate(rate)
         espeak_voice = self.config.speakers[speaker]
-        segments = [text_to_ids(s, espeak_voice, self.config.inventory) for s in split_sentences(normalize(decode_text(text)))]
+        segments = [text_to_ids(s, espeak_voice, self.config.inventory, self.config.phonemizer) for s in split_sentences(normalize(decode_text(text)))]
         segments = [s for s in segments if len(s) > 2]  # more than the sentence start and end marks
         if not segments:
             raise InvalidRequest("TEXT has nothing to speak (no letters or digits): send words", "nothing_to_speak")

@@ -1,6 +1,10 @@
-"""The phoneme frontend shared by training and serving: text -> tokens -> ids.
+"""The phoneme frontend shared by training and serving: text -> tokens -> ids, in one of two phonemizers.
 
-A token sequence is `<s> word ␠ word <,> word ... <.> </s>`: phoneme mnemonics from espeak-ng (a vowel keeps its
+`piper_ipa` (the default voice): the symbols a Piper voice reads, made the way Piper makes them: espeak-ng IPA
+per clause, decomposed (NFD) into single characters, the clause's punctuation after it, `^` first, `$` last
+and the blank `_` after every symbol. The student reads the same symbols its Piper teacher read.
+
+`espeak_mnemonics` (the retired espeak-distilled voices): a token sequence is `<s> word ␠ word <,> word ... <.> </s>`: phoneme mnemonics from espeak-ng (a vowel keeps its
 stress mark, e.g. `'oU`), a space between words, the clause's punctuation between clauses (so the model
 can learn pauses and question intonation) and sentence start/end marks that carry leading/trailing silence.
 """
@@ -8,6 +12,8 @@ can learn pauses and question intonation) and sentence start/end marks that carr
 from __future__ import annotations
 
 import logging
+import re
+import unicodedata
 from dataclasses import dataclass
 
 from triton_tts import espeak
@@ -22,6 +28,29 @@ WORD_BREAK = " "
 CLAUSE_TOKENS = {mark: f"<{mark}>" for mark in espeak.CLAUSE_TERMINATORS}
 BOUNDARY_TOKENS = frozenset({BOS, EOS, WORD_BREAK, *CLAUSE_TOKENS.values()})
 STRESS_MARKS = "',%="
+
+
+PIPER_BOS, PIPER_EOS, PIPER_BLANK = "^", "$", "_"
+PHONEMIZERS = ("piper_ipa", "espeak_mnemonics")
+# Piper writes a clause's punctuation after its phonemes; a pause mark gets a space, as between words.
+_PIPER_TERMINATORS = {".": ".", "?": "?", "!": "!", ",": ", ", ":": ": ", ";": "; "}
+_LANGUAGE_SWITCH = re.compile(r"\([a-z-]+\)")  # espeak-ng's "(fr)" around words it reads in another language
+
+
+def phonemize_ipa(text: str, espeak_voice: str) -> list[str]:
+    """Piper's symbol sequence for one sentence; [] when there is nothing to speak."""
+    clauses = espeak.ipa_clauses(text, espeak_voice)
+    symbols: list[str] = []
+    for index, (ipa, terminator) in enumerate(clauses):
+        symbols.extend(unicodedata.normalize("NFD", _LANGUAGE_SWITCH.sub("", ipa)).strip())
+        is_last = index == len(clauses) - 1
+        symbols.extend(_PIPER_TERMINATORS[terminator] if terminator else "." if is_last else " ")
+    if not symbols:
+        return []
+    tokens = [PIPER_BOS, PIPER_BLANK]
+    for symbol in symbols:
+        tokens += [symbol, PIPER_BLANK]
+    return tokens + [PIPER_EOS]
 
 
 def phonemize(text: str, espeak_voice: str) -> list[str]:
@@ -84,6 +113,15 @@ class PhonemeInventory:
         return ids
 
 
-def text_to_ids(text: str, espeak_voice: str, inventory: PhonemeInventory) -> list[int]:
+def tokenize(text: str, espeak_voice: str, phonemizer: str) -> list[str]:
+    """One sentence as the named phonemizer's tokens (see PHONEMIZERS)."""
+    if phonemizer == "piper_ipa":
+        return phonemize_ipa(text, espeak_voice)
+    if phonemizer == "espeak_mnemonics":
+        return phonemize(text, espeak_voice)
+    raise ValueError(f"unknown phonemizer {phonemizer!r}; one of {', '.join(PHONEMIZERS)}")
+
+
+def text_to_ids(text: str, espeak_voice: str, inventory: PhonemeInventory, phonemizer: str) -> list[int]:
     """The one frontend function training and serving share."""
-    return inventory.ids(phonemize(text, espeak_voice))
+    return inventory.ids(tokenize(text, espeak_voice, phonemizer))

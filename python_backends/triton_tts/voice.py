@@ -19,7 +19,7 @@ from safetensors.torch import load_file, save_file
 from triton_tts.acoustic import AcousticConfig, AcousticModel
 from triton_tts.mel import MelConfig
 from triton_tts.neural_vocoder import NeuralVocoder, NeuralVocoderConfig
-from triton_tts.phonemes import PhonemeInventory
+from triton_tts.phonemes import PHONEMIZERS, PhonemeInventory
 from triton_tts.vocoder import GriffinLim
 
 CONFIG_FILE = "voice.json"
@@ -41,6 +41,12 @@ class VoiceConfig:
     mel: MelConfig
     model: AcousticConfig
     training: dict = field(default_factory=dict)  # provenance: data hash, steps, wall time
+    phonemizer: str = "espeak_mnemonics"  # triton_tts.phonemes.PHONEMIZERS; older artifacts predate the field
+    retired_speakers: dict[str, str] = field(default_factory=dict)  # old VOICE name -> why it is gone, what to use
+
+    def __post_init__(self) -> None:
+        if self.phonemizer not in PHONEMIZERS:
+            raise VoiceArtifactError(f"{CONFIG_FILE}: unknown phonemizer {self.phonemizer!r}; one of {', '.join(PHONEMIZERS)}")
 
     @classmethod
     def from_dict(cls, data: dict) -> "VoiceConfig":
@@ -54,6 +60,8 @@ class VoiceConfig:
                 mel=MelConfig.from_dict(data["mel"]),
                 model=AcousticConfig.from_dict(data["model"]),
                 training=dict(data.get("training", {})),
+                phonemizer=data.get("phonemizer", "espeak_mnemonics"),
+                retired_speakers=dict(data.get("retired_speakers", {})),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise VoiceArtifactError(f"{CONFIG_FILE} is invalid: {exc!r}") from exc
@@ -67,6 +75,8 @@ class VoiceConfig:
             "mel": self.mel.to_dict(),
             "model": self.model.to_dict(),
             "training": self.training,
+            "phonemizer": self.phonemizer,
+            "retired_speakers": self.retired_speakers,
         }
 
     def speaker_id(self, speaker: str) -> int:
