@@ -7,10 +7,11 @@ factor per request (compute latency / audio duration), CPU cores busy, and the a
 stage formed (from Triton's statistics API).
 
 With --runtimes torch onnxruntime, one dynamic-batching server per runtime of the acoustic and vocoder
-stages (the model config parameter `runtime`), so the runtimes are compared in one run.
+stages (the model config parameter `runtime`), so the runtimes are compared in one run. With --reference,
+also the Piper teacher served behind the same `tts` contract (serving/reference_repository), same clients.
 
 Run: python -m loadtests.bench [--duration 20] [--concurrency 1 4 16] [--instances vocoder=2]
-     [--runtimes torch onnxruntime] [--set vocoder.vocoder=griffin_lim]
+     [--runtimes torch onnxruntime] [--set vocoder.vocoder=griffin_lim] [--reference]
 """
 
 from __future__ import annotations
@@ -57,16 +58,18 @@ class Result:
 
     def row(self) -> str:
         p50, p95, p99 = (np.percentile(self.latencies, q) * 1000 for q in (50, 95, 99))
-        batches = " / ".join(f"{self.batch_sizes[s]:.1f}" for s in STAGES) if self.batch_sizes else "-"
+        batches = " / ".join(f"{size:.1f}" for size in self.batch_sizes.values()) if self.batch_sizes else "-"
         return (
             f"| {self.name} | {self.concurrency} | {len(self.latencies) / self.wall_s:.2f} | {self.audio_s / self.wall_s:.1f} | "
-            f"{p50:.0f} | {p95:.0f} | {p99:.0f} | {np.median(self.rtfs):.3f} | {self.cpu_s / self.wall_s:.2f} | {batches} |"
+            f"{p50:.0f} | {p95:.0f} | {p99:.0f} | {np.median(self.rtfs):.3f} | {self.cpu_s / self.wall_s:.2f} | "
+            f"{self.audio_s / self.cpu_s:.1f} | {batches} |"
         )
 
 
 HEADER = (
-    "| setup | concurrency | req/s | audio s/s | p50 ms | p95 ms | p99 ms | RTF p50 | CPU cores | avg batch (front / acoustic / vocoder) |\n"
-    "|---|---|---|---|---|---|---|---|---|---|"
+    "| setup | concurrency | req/s | audio s/s | p50 ms | p95 ms | p99 ms | RTF p50 | CPU cores | audio s per CPU s "
+    "| avg batch (front / acoustic / vocoder) |\n"
+    "|---|---|---|---|---|---|---|---|---|---|---|"
 )
 
 
@@ -108,8 +111,8 @@ def run_offline(synthesizer: Synthesizer, texts: list[str], batch_size: int, dur
     return result
 
 
-def stage_counts(http_url: str) -> dict[str, tuple[int, int]]:
-    return {stage: batch_counts(http_url, stage) for stage in STAGES}
+def stage_counts(http_url: str, stages: tuple[str, ...]) -> dict[str, tuple[int, int]]:
+    return {stage: batch_counts(http_url, stage) for stage in stages}
 
 
 def closed_loop(result: Result, call, texts: list[str], concurrency: int, duration_s: float) -> None:
@@ -152,11 +155,12 @@ def run_triton(server: TritonServer, name: str, texts: list[str], concurrency: i
         return clients.tts.synthesize(text).duration
 
     processes = process_tree(server.process.pid)
-    counts_before, cpu_start, start = stage_counts(server.http_url), cpu_seconds(processes), time.monotonic()
+    stages = ("tts",) if server.options.reference_voice else STAGES
+    counts_before, cpu_start, start = stage_counts(server.http_url, stages), cpu_seconds(processes), time.monotonic()
     closed_loop(result, call, texts, concurrency, duration_s)
     result.wall_s = time.monotonic() - start
     result.cpu_s = cpu_seconds(processes) - cpu_start
-    for stage, (inferences, executions) in stage_counts(server.http_url).items():
+    for stage, (inferences, executions) in stage_counts(server.http_url, stages).items():
         before = counts_before[stage]
         result.batch_sizes[stage] = (inferences - before[0]) / max(1, executions - before[1])
     return result
@@ -209,6 +213,7 @@ def main() -> None:
     parser.add_argument("--set", nargs="*", default=[], metavar="STAGE.PARAMETER=VALUE", help="for every server")
     parser.add_argument("--port", type=int, default=18001, help="first port for the benchmark servers")
     parser.add_argument("--write", type=Path, help="also write the report (markdown) to this file")
+    parser.add_argument("--reference", action="store_true", help="also the Piper teacher served the same way")
     args = parser.parse_args()
     texts = benchmark_texts()
     results = []
@@ -228,6 +233,8 @@ def main() -> None:
     variants = [(f"Triton, dynamic batching, {runtime}", options(runtime)) for runtime in args.runtimes]
     if not args.no_baseline:
         variants.append((f"Triton, no dynamic batching, {args.runtimes[0]}", replace(options(args.runtimes[0]), dynamic_batching=False)))
+    if args.reference:
+        variants.append(("Triton, Piper teacher (reference)", ServerOptions(reference_voice=True)))
     for index, (name, options) in enumerate(variants):
         port = args.port + 10 * index  # fresh ports: the previous server's may linger in TIME_WAIT
         options = replace(options, grpc_port=port, http_port=port + 1, metrics_port=port + 2)
@@ -252,6 +259,12 @@ def best(results: list[Result], name: str, concurrency: int | None = None) -> fl
     return max(rates, default=float("nan"))
 
 
+def per_core(results: list[Result], name: str, concurrency: int) -> float:
+    """Audio seconds per CPU second of the server's processes, for the first row of `name` at `concurrency`."""
+    rows = [r for r in results if r.name.startswith(name) and r.concurrency == concurrency]
+    return rows[0].audio_s / rows[0].cpu_s if rows else float("nan")
+
+
 def markdown_report(results: list[Result], duration_s: float, n_texts: int) -> str:
     """The table, the machine, the command and the ratios the benchmark exists for."""
     served = best(results, "Triton, dynamic batching", 16)
@@ -269,6 +282,12 @@ def markdown_report(results: list[Result], duration_s: float, n_texts: int) -> s
         *(f"- {r}: best {best(results, f'Triton, dynamic batching, {r}'):.1f} audio s/s, at concurrency 16 "
           f"{best(results, f'Triton, dynamic batching, {r}', 16):.1f}." for r in RUNTIMES if any(r in x.name for x in results)),
     ]
+    if any(r.name.startswith("Triton, Piper teacher") for r in results):
+        ours, teacher = per_core(results, "Triton, dynamic batching", 16), per_core(results, "Triton, Piper teacher", 16)
+        lines.append(
+            f"Per CPU second at concurrency 16: default voice {ours:.1f} audio s, the Piper teacher served the same "
+            f"way {teacher:.1f} audio s ({ours / teacher:.1f}x)."
+        )
     return "\n".join(lines) + "\n"
 
 

@@ -31,6 +31,8 @@ from triton_tts.model_config import VOICE_DIR_ENV
 REPO = Path(__file__).resolve().parents[1]
 STAGE_REPOSITORY = REPO / "model_repository"
 ENSEMBLE_REPOSITORY = REPO / "ensembles"
+# The Piper teacher as `tts`, served instead of the default voice with --reference-voice (A/B, benchmarks).
+REFERENCE_REPOSITORY = REPO / "serving" / "reference_repository"
 DEFAULT_VOICE_DIR = REPO / "voices" / "default"
 
 
@@ -45,6 +47,15 @@ class ServerOptions:
     build_dir: Path = REPO / "build"
     voice_dir: Path = DEFAULT_VOICE_DIR
     exit_timeout_s: int = EXIT_TIMEOUT_S
+    reference_voice: bool = False  # serve REFERENCE_REPOSITORY instead of the stages and ensembles
+
+    @property
+    def source_repositories(self) -> tuple[Path, ...]:
+        return (REFERENCE_REPOSITORY,) if self.reference_voice else (STAGE_REPOSITORY, ENSEMBLE_REPOSITORY)
+
+    def model_names(self) -> tuple[str, ...]:
+        """Every model this server loads (what the readiness probe checks)."""
+        return tuple(sorted(p.name for root in self.source_repositories for p in root.iterdir() if (p / "config.pbtxt").exists()))
 
 
 def triton_home() -> Path:
@@ -96,10 +107,10 @@ def derive_repository(options: ServerOptions) -> Path:
     target = options.build_dir / "model_repository"
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
-    unknown = {*options.instances, *options.parameters} - {p.name for p in STAGE_REPOSITORY.iterdir()}
+    unknown = {*options.instances, *options.parameters} - set(options.model_names())
     if unknown:
         raise ValueError(f"no stage named {', '.join(sorted(unknown))}")
-    for source_root in (STAGE_REPOSITORY, ENSEMBLE_REPOSITORY):
+    for source_root in options.source_repositories:
         for model_dir in sorted(p for p in source_root.iterdir() if (p / "config.pbtxt").exists()):
             (target / model_dir.name).mkdir()
             config = derive_config((model_dir / "config.pbtxt").read_text(), model_dir.name, options)
@@ -164,7 +175,7 @@ class TritonServer:
         while time.monotonic() < deadline:
             if self.process and self.process.poll() is not None:
                 raise RuntimeError(f"tritonserver exited with {self.process.returncode}; see {self.log_path}")
-            problem = probe(self.grpc_url, timeout_s=10.0)
+            problem = probe(self.grpc_url, timeout_s=10.0, models=self.options.model_names())
             if problem is None:
                 return
             time.sleep(1.0)
@@ -220,10 +231,12 @@ def main() -> None:
     parser.add_argument("--voice-dir", type=Path, default=DEFAULT_VOICE_DIR, help="a voice artifact directory")
     parser.add_argument("--set", nargs="*", default=[], metavar="STAGE.PARAMETER=VALUE",
                         help="override a stage's config parameter, e.g. vocoder.vocoder=griffin_lim acoustic.runtime=onnxruntime")
+    parser.add_argument("--reference-voice", action="store_true",
+                        help="serve the Piper teacher as `tts` instead of the default voice (A/B listening, benchmarks)")
     args = parser.parse_args()
     options = ServerOptions(
         args.grpc_port, args.http_port, args.metrics_port, _instances(args.instances), _parameters(args.set),
-        voice_dir=args.voice_dir,
+        voice_dir=args.voice_dir, reference_voice=args.reference_voice,
     )
     server = TritonServer(options)
     signal.signal(signal.SIGTERM, _interrupt)
@@ -231,7 +244,7 @@ def main() -> None:
     try:
         server.start()
         print(
-            f"\nTriton is serving the TTS ensemble `tts` with the default voice on the CPU:\n"
+            f"\nTriton is serving `tts` with {'the Piper reference voice' if options.reference_voice else 'the default voice'} on the CPU:\n"
             f"  gRPC     localhost:{options.grpc_port}\n"
             f"  HTTP     http://localhost:{options.http_port}  (ready: /v2/health/ready, model: /v2/models/tts)\n"
             f"  metrics  http://localhost:{options.metrics_port}/metrics\n"

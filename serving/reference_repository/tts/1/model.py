@@ -1,0 +1,35 @@
+"""Triton model `tts` of the reference repository: the Piper teacher; the logic is triton_tts.reference."""
+
+import json
+
+import numpy as np
+import triton_python_backend_utils as pb_utils
+
+from triton_tts.frontend import single_value
+from triton_tts.model_config import parameter
+from triton_tts.reference import PiperReference, ReferenceRequest
+from triton_tts.triton_batch import execute_batch
+
+
+def _scalar(request, name: str):
+    tensor = pb_utils.get_input_tensor_by_name(request, name)
+    return None if tensor is None else single_value(name, tensor.as_numpy())
+
+
+class TritonPythonModel:
+    def initialize(self, args: dict) -> None:
+        config = json.loads(args["model_config"])
+        self.reference = PiperReference(threads=int(parameter(config, "threads", "1")))
+        self.reference.synthesize(self.reference.prepare(b"Warm up."))
+        self.sample_rate = np.array([[self.reference.sample_rate]], dtype=np.int32)
+
+    def _decode(self, request) -> ReferenceRequest:
+        rate = _scalar(request, "RATE")
+        return self.reference.prepare(_scalar(request, "TEXT"), _scalar(request, "VOICE"), None if rate is None else float(rate))
+
+    def _encode(self, audio: np.ndarray) -> list:
+        return [pb_utils.Tensor("AUDIO", audio[None, :]), pb_utils.Tensor("SAMPLE_RATE", self.sample_rate)]
+
+    def execute(self, requests: list) -> list:
+        compute = lambda items: [self.reference.synthesize(item) for item in items]  # noqa: E731
+        return execute_batch(pb_utils, requests, self._decode, compute, self._encode)
