@@ -52,6 +52,22 @@ def test_a_failing_batch_fails_its_requests_not_the_call() -> None:
     assert responses[1].error.code == "INVALID_ARG"
 
 
+def test_a_request_that_breaks_compute_fails_alone() -> None:
+    calls = []
+
+    def compute(items):
+        calls.append(list(items))
+        if 13 in items:
+            raise ValueError("cannot compute 13")
+        return [i * 10 for i in items]
+
+    responses = execute_batch(fake_pb_utils, [1, 13, 3, -4], decode, compute, lambda r: [r])
+    assert calls == [[1, 13, 3], [1], [13], [3]]  # the batch, then each request alone
+    assert [r.outputs for r in responses] == [[10], None, [30], None]
+    assert responses[1].error.code == "INTERNAL" and "cannot compute 13" in responses[1].error.message
+    assert responses[3].error.code == "INVALID_ARG"
+
+
 def test_trim_audio_cuts_to_the_length_and_refuses_impossible_lengths() -> None:
     padded = np.arange(10, dtype=np.float32)[None, :]
     assert trim_audio(padded, np.array([[4]])).tolist() == [0, 1, 2, 3]

@@ -1,8 +1,9 @@
 """The per-request error contract every stage's `execute` follows, written once and testable without Triton.
 
 Each request is decoded alone: one that raises InvalidRequest gets its own INVALID_ARG error response. The
-valid ones are computed as one batch. An unexpected failure in the batch fails those requests with INTERNAL
-(logged), never the whole execute call, so the server stays up.
+valid ones are computed as one batch. If the batch's compute raises, each of its requests is computed again
+alone, so only a request that fails by itself gets INTERNAL (logged); never the whole execute call, so the
+server stays up.
 """
 
 from __future__ import annotations
@@ -40,20 +41,38 @@ def execute_batch(
             responses[index] = pb_utils.InferenceResponse(error=pb_utils.TritonError(str(exc), pb_utils.TritonError.INVALID_ARG))
             if observer:
                 observer.rejected(request, exc)
-    if valid:
-        try:
-            began = time.perf_counter()
-            results = compute([item for _, item in valid])
+    if not valid:
+        return responses
+    began = time.perf_counter()
+    results = compute_isolated(compute, [item for _, item in valid])
+    if observer:
+        observer.computed(len(valid), time.perf_counter() - began)
+    for (index, _), result in zip(valid, results):
+        if isinstance(result, Exception):
             if observer:
-                observer.computed(len(valid), time.perf_counter() - began)
-            for (index, _), result in zip(valid, results):
-                responses[index] = pb_utils.InferenceResponse(output_tensors=encode(result))
-        except Exception as exc:  # noqa: BLE001 - a bug must fail these requests, not the server
-            logger.exception("batch of %d failed", len(valid))
-            for index, _ in valid:
-                if observer:
-                    observer.failed(requests[index], exc)
-                responses[index] = pb_utils.InferenceResponse(
-                    error=pb_utils.TritonError(f"internal error: {type(exc).__name__}: {exc}", pb_utils.TritonError.INTERNAL)
-                )
+                observer.failed(requests[index], result)
+            responses[index] = pb_utils.InferenceResponse(
+                error=pb_utils.TritonError(f"internal error: {type(result).__name__}: {result}", pb_utils.TritonError.INTERNAL)
+            )
+        else:
+            responses[index] = pb_utils.InferenceResponse(output_tensors=encode(result))
     return responses
+
+
+def compute_isolated(compute: Callable[[list[Item]], list[Result]], items: list[Item]) -> list[Result | Exception]:
+    """`compute(items)`; if that raises, each item alone, so one request that breaks compute fails by itself."""
+    try:
+        return compute(items)
+    except Exception as exc:  # noqa: BLE001 - a bug must fail the request that triggers it, not its batch
+        if len(items) == 1:
+            logger.exception("request failed")
+            return [exc]
+        logger.warning("batch of %d failed (%s: %s); computing its requests one by one", len(items), type(exc).__name__, exc)
+    results: list[Result | Exception] = []
+    for item in items:
+        try:
+            results.extend(compute([item]))
+        except Exception as exc:  # noqa: BLE001
+            logger.exception("request failed")
+            results.append(exc)
+    return results
