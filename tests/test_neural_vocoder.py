@@ -15,6 +15,7 @@ from training.train_vocoder import train
 from triton_tts.mel import MelConfig
 from triton_tts.neural_vocoder import InverseSTFT, NeuralVocoder, NeuralVocoderConfig
 from triton_tts.pipeline import vocode
+from triton_tts.runtimes import vocoder_runner
 from triton_tts.vocoder import GriffinLim
 from triton_tts.voice import (
     VOCODER_CONFIG_FILE,
@@ -58,6 +59,8 @@ def test_shipped_vocoder_loads_and_griffin_lim_stays_available() -> None:
     assert isinstance(load_vocoder("griffin_lim", DEFAULT_VOICE_DIR, mel), GriffinLim)
     with pytest.raises(VoiceArtifactError, match="unknown vocoder 'wavenet'"):
         load_vocoder("wavenet", DEFAULT_VOICE_DIR, mel)
+    griffin_lim = load_vocoder("griffin_lim", DEFAULT_VOICE_DIR, mel)
+    assert vocoder_runner(griffin_lim, "onnxruntime", 1) is griffin_lim  # the stage's default runtime still starts
 
 
 def test_vocoder_artifact_errors(tmp_path: Path) -> None:

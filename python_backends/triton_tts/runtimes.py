@@ -58,10 +58,9 @@ def acoustic_runner(voice: Voice, runtime: str, threads: int) -> AcousticRunner:
 
 
 def vocoder_runner(vocoder: nn.Module, runtime: str, threads: int) -> VocoderRunner:
-    """Griffin-Lim runs on torch only (its STFT loop does not export)."""
+    """The neural vocoder on `runtime`; Griffin-Lim on torch whatever `runtime` says (its loop has no graph), so
+    `--set vocoder.vocoder=griffin_lim` works without also changing the stage's runtime."""
     _check(runtime)
-    if runtime == "torch":
+    if runtime == "torch" or not isinstance(vocoder, NeuralVocoder):
         return vocoder
-    if not isinstance(vocoder, NeuralVocoder):
-        raise ValueError("onnxruntime needs the neural vocoder; Griffin-Lim runs on torch only")
     return OnnxRunner("vocoder", vocoder, threads)
