@@ -1,8 +1,8 @@
 """Export a voice's acoustic model and neural vocoder to ONNX: the hand-off to onnxruntime and TensorRT.
 
 One file per stage with dynamic batch and length axes, checked with onnx.checker, plus `manifest.json` with
-the inputs, outputs, shape limits and the hashes of the weights they came from (the engine build reads it; a
-stale export is detected by hash). Run: python -m training.export --voice voices/default --out build/onnx
+the inputs, outputs, shape limits and the hashes of the weights they came from (`--if-stale` compares them to
+skip a current export; scripts/build_trt_engines.sh keys its engines on the ONNX files and profiles instead). Run: python -m training.export --voice voices/default --out build/onnx
 """
 
 from __future__ import annotations

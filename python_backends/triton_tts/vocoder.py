@@ -1,6 +1,7 @@
 """Vocoders: log-mel (B, n_mels, F) + frame lengths -> waveform (B, samples) in [-1, 1] + sample lengths.
 
-Griffin-Lim is the first vocoder: no training, any voice. A neural vocoder will implement the same call.
+Griffin-Lim: no training, any voice, torch only; the fallback to the neural vocoder (triton_tts.neural_vocoder),
+which has the same call.
 """
 
 from __future__ import annotations
