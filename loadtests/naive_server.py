@@ -13,7 +13,7 @@ import os
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
 from serving.launcher import DEFAULT_VOICE_DIR
-from triton_tts.frontend import InvalidRequest
+from triton_tts.errors import InvalidRequest
 from triton_tts.offline import Synthesizer
 
 

@@ -9,7 +9,7 @@ from types import SimpleNamespace
 
 import numpy as np
 
-from triton_tts.frontend import REJECT_REASONS, InvalidRequest
+from triton_tts.errors import REJECT_REASONS, InvalidRequest
 from triton_tts.observability import (
     METRICS,
     JsonFormatter,

@@ -6,7 +6,8 @@ import pytest
 
 from tests.conftest import SENTENCES
 from triton_tts.phonemes import BOS, EOS, PAD, PhonemeInventory, phonemize, text_to_ids, tokenize
-from triton_tts.frontend import InvalidRequest, TextFrontend
+from triton_tts.errors import InvalidRequest
+from triton_tts.frontend import TextFrontend
 
 
 def test_shipped_inventory_covers_everyday_text(default_voice) -> None:

@@ -7,7 +7,7 @@ import pytest
 
 from serving.launcher import ServerOptions, TritonServer
 from tests.conftest import free_port
-from triton_tts.frontend import InvalidRequest
+from triton_tts.errors import InvalidRequest
 from triton_tts.reference import REFERENCE_VOICE, PiperReference
 from triton_tts_client import InvalidRequestError, TTSClient
 

@@ -1,12 +1,14 @@
 """The per-request error contract, without Triton: bad requests get their own error, good ones still run;
 and the GPU variant's trim step."""
 
+import subprocess
+import sys
 from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from triton_tts.frontend import InvalidRequest
+from triton_tts.errors import InvalidRequest
 from triton_tts.trim import trim_audio
 from triton_tts.triton_batch import execute_batch
 
@@ -73,3 +75,9 @@ def test_trim_audio_cuts_to_the_length_and_refuses_impossible_lengths() -> None:
     assert trim_audio(padded, np.array([[4]])).tolist() == [0, 1, 2, 3]
     with pytest.raises(ValueError, match="outside the padded audio"):
         trim_audio(padded, np.array([11]))
+
+
+def test_the_error_contract_loads_without_torch() -> None:
+    """The GPU variant's trim step and any stage raise InvalidRequest without importing torch."""
+    code = "import sys, triton_tts.errors, triton_tts.triton_batch, triton_tts.trim; sys.exit('torch' in sys.modules)"
+    assert subprocess.run([sys.executable, "-c", code]).returncode == 0

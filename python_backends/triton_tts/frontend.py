@@ -13,6 +13,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from triton_tts.errors import InvalidRequest
 from triton_tts.normalize import normalize
 from triton_tts.phonemes import text_to_ids
 from triton_tts.voice import VoiceConfig
@@ -23,21 +24,6 @@ MAX_TEXT_CHARS = 2000
 MAX_PHONEMES = 6000
 MIN_RATE, MAX_RATE = 0.5, 2.0
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
-
-
-# Why a request was refused: the `reason` label of tts_requests_rejected_total (a fixed, small set).
-REJECT_REASONS = (
-    "not_one_utterance", "invalid_utf8", "empty_text", "text_too_long", "too_many_phonemes", "nothing_to_speak",
-    "unknown_voice", "bad_rate", "bad_tensor",
-)
-
-
-class InvalidRequest(ValueError):
-    """Bad input from the caller; the message says how to fix it, `reason` (one of REJECT_REASONS) names it."""
-
-    def __init__(self, message: str, reason: str = "bad_tensor") -> None:
-        super().__init__(message)
-        self.reason = reason if reason in REJECT_REASONS else "bad_tensor"
 
 
 @dataclass(frozen=True)

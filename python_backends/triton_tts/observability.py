@@ -24,7 +24,7 @@ from typing import Any, Callable, Generic, TypeVar
 
 import numpy as np
 
-from triton_tts.frontend import REJECT_REASONS
+from triton_tts.errors import REJECT_REASONS
 
 COMPUTE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]
 RTF_BUCKETS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 5.0]

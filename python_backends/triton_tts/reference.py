@@ -10,7 +10,8 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from triton_tts.frontend import MAX_PHONEMES, InvalidRequest, check_rate, decode_text, split_sentences
+from triton_tts.errors import InvalidRequest
+from triton_tts.frontend import MAX_PHONEMES, check_rate, decode_text, split_sentences
 from triton_tts.normalize import normalize
 from triton_tts.phonemes import phonemize_ipa
 from triton_tts.piper import PiperVoice

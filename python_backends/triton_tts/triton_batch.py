@@ -12,7 +12,7 @@ import logging
 import time
 from typing import Any, Callable, Sequence, TypeVar
 
-from triton_tts.frontend import InvalidRequest
+from triton_tts.errors import InvalidRequest
 from triton_tts.observability import StageObserver
 
 logger = logging.getLogger(__name__)
