@@ -35,7 +35,7 @@ import numpy as np
 import psutil
 import torch
 
-from serving.launcher import DEFAULT_VOICE_DIR, ServerOptions, TritonServer, _instances, _parameters
+from serving.launcher import DEFAULT_VOICE_DIR, ServerOptions, TritonServer, parse_instances, parse_parameters
 from serving.triton_http import batch_counts
 from training.corpus import sentences, split_of
 from triton_tts.offline import Synthesizer
@@ -218,7 +218,7 @@ def main() -> None:
     texts = benchmark_texts()
     results = []
     torch.set_num_threads(psutil.cpu_count())
-    settings = _parameters(args.set)
+    settings = parse_parameters(args.set)
     vocoder = settings.get("vocoder", {}).get("vocoder", "neural")
     synthesizer = Synthesizer.load(DEFAULT_VOICE_DIR, vocoder, args.runtimes[0], threads=psutil.cpu_count())
     synthesizer.synthesize(texts[:2])  # warm up
@@ -228,7 +228,7 @@ def main() -> None:
 
     def options(runtime: str) -> ServerOptions:
         parameters = {stage: {**settings.get(stage, {}), "runtime": runtime} for stage in ("acoustic", "vocoder")}
-        return ServerOptions(instances=_instances(args.instances), parameters={**settings, **parameters})
+        return ServerOptions(instances=parse_instances(args.instances), parameters={**settings, **parameters})
 
     variants = [(f"Triton, dynamic batching, {runtime}", options(runtime)) for runtime in args.runtimes]
     if not args.no_baseline:

@@ -162,10 +162,10 @@ class TritonServer:
         repository = derive_repository(self.options)
         backends = backend_directory(self.options.build_dir)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        log = open(self.log_path, "wb")
-        self.process = subprocess.Popen(
-            server_command(self.options, repository, backends), stdout=log, stderr=subprocess.STDOUT, env=server_environment(self.options)
-        )
+        with open(self.log_path, "wb") as log:  # the child keeps its own descriptor
+            self.process = subprocess.Popen(
+                server_command(self.options, repository, backends), stdout=log, stderr=subprocess.STDOUT, env=server_environment(self.options)
+            )
         self.wait_until_ready(timeout_s)
 
     def wait_until_ready(self, timeout_s: float) -> None:
@@ -200,12 +200,12 @@ class TritonServer:
         self.stop()
 
 
-def _instances(values: list[str]) -> dict[str, int]:
+def parse_instances(values: list[str]) -> dict[str, int]:
     pairs = (v.split("=", 1) for v in values)
     return {name: int(count) for name, count in pairs}
 
 
-def _parameters(values: list[str]) -> dict[str, dict[str, str]]:
+def parse_parameters(values: list[str]) -> dict[str, dict[str, str]]:
     """["vocoder.runtime=onnxruntime", ...] -> {"vocoder": {"runtime": "onnxruntime"}}."""
     parameters: dict[str, dict[str, str]] = {}
     for value in values:
@@ -235,7 +235,7 @@ def main() -> None:
                         help="serve the Piper teacher as `tts` instead of the default voice (A/B listening, benchmarks)")
     args = parser.parse_args()
     options = ServerOptions(
-        args.grpc_port, args.http_port, args.metrics_port, _instances(args.instances), _parameters(args.set),
+        args.grpc_port, args.http_port, args.metrics_port, parse_instances(args.instances), parse_parameters(args.set),
         voice_dir=args.voice_dir, reference_voice=args.reference_voice,
     )
     server = TritonServer(options)

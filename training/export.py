@@ -8,26 +8,21 @@ skip a current export; scripts/build_trt_engines.sh keys its engines on the ONNX
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import logging
 from pathlib import Path
 
 from triton_tts.acoustic import MAX_FRAMES, AcousticInference
 from triton_tts.onnx_export import OPSET, SIGNATURES, export_stage
-from triton_tts.voice import VOCODER_WEIGHTS_FILE, WEIGHTS_FILE, load_neural_vocoder, load_voice
+from triton_tts.voice import VOCODER_WEIGHTS_FILE, WEIGHTS_FILE, load_neural_vocoder, load_voice, sha256_file
 
 logger = logging.getLogger(__name__)
 MANIFEST = "manifest.json"
 
 
-def _sha256(path: Path) -> str:
-    return hashlib.sha256(path.read_bytes()).hexdigest()
-
-
 def source_hashes(voice_dir: Path) -> dict[str, str]:
     """Hashes of the weights an export is made from: a changed voice makes the export stale."""
-    return {name: _sha256(voice_dir / name) for name in (WEIGHTS_FILE, VOCODER_WEIGHTS_FILE)}
+    return {name: sha256_file(voice_dir / name) for name in (WEIGHTS_FILE, VOCODER_WEIGHTS_FILE)}
 
 
 def export_voice(voice_dir: Path, out_dir: Path) -> dict:
@@ -48,7 +43,7 @@ def export_voice(voice_dir: Path, out_dir: Path) -> dict:
         path = out_dir / f"{stage}.onnx"
         export_stage(stage, model, path)
         inputs, outputs, _ = SIGNATURES[stage]
-        manifest["stages"][stage] = {"file": path.name, "sha256": _sha256(path), "inputs": inputs, "outputs": outputs}
+        manifest["stages"][stage] = {"file": path.name, "sha256": sha256_file(path), "inputs": inputs, "outputs": outputs}
         logger.info("wrote %s (%.1f MB)", path, path.stat().st_size / 1e6)
     (out_dir / MANIFEST).write_text(json.dumps(manifest, indent=1) + "\n")
     return manifest
@@ -61,7 +56,7 @@ def is_current(voice_dir: Path, out_dir: Path) -> bool:
     except (FileNotFoundError, json.JSONDecodeError):
         return False
     files_ok = all(
-        (out_dir / s["file"]).is_file() and _sha256(out_dir / s["file"]) == s["sha256"] for s in manifest["stages"].values()
+        (out_dir / s["file"]).is_file() and sha256_file(out_dir / s["file"]) == s["sha256"] for s in manifest["stages"].values()
     )
     return files_ok and manifest.get("source") == source_hashes(voice_dir)
 

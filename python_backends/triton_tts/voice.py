@@ -93,7 +93,8 @@ class Voice:
     model: AcousticModel
 
 
-def _sha256(path: Path) -> str:
+def sha256_file(path: Path) -> str:
+    """Hex digest of a file: the artifact records it so truncated or swapped weights are refused."""
     return hashlib.sha256(path.read_bytes()).hexdigest()
 
 
@@ -115,7 +116,7 @@ def save_weights(weights: Path, config_path: Path, config: dict, model: torch.nn
     """Write weights, then the config with the weights' hash (so truncation is detected on load)."""
     weights.parent.mkdir(parents=True, exist_ok=True)
     save_file({k: v.contiguous() for k, v in model.state_dict().items()}, str(weights))
-    config_path.write_text(json.dumps(config | {"weights_sha256": _sha256(weights)}, indent=1) + "\n")
+    config_path.write_text(json.dumps(config | {"weights_sha256": sha256_file(weights)}, indent=1) + "\n")
 
 
 def load_weights(weights: Path, config_path: Path, model: torch.nn.Module) -> torch.nn.Module:
@@ -123,7 +124,7 @@ def load_weights(weights: Path, config_path: Path, model: torch.nn.Module) -> to
     if not weights.is_file():
         raise VoiceArtifactError(f"no weights at {weights}")
     expected = read_config(config_path).get("weights_sha256")
-    if expected and _sha256(weights) != expected:
+    if expected and sha256_file(weights) != expected:
         raise VoiceArtifactError(f"{weights} does not match the sha256 in {config_path.name}: truncated or replaced?")
     try:
         state = load_file(str(weights))
