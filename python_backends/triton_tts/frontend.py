@@ -36,13 +36,6 @@ class PhonemizedRequest:
     pace: float
 
 
-def single_value(name: str, values: np.ndarray):
-    """The one element of an input tensor: the API takes one utterance per request."""
-    if values.size != 1:
-        raise InvalidRequest(f"{name} must hold exactly one value per request (got shape {list(values.shape)}): send one utterance per request", "not_one_utterance")
-    return values.reshape(-1)[0]
-
-
 def decode_text(raw: bytes) -> str:
     """UTF-8 text with control characters removed; InvalidRequest when empty, too long or not UTF-8."""
     try:

@@ -12,12 +12,27 @@ import logging
 import time
 from typing import Any, Callable, Sequence, TypeVar
 
+import numpy as np
+
 from triton_tts.errors import InvalidRequest
 from triton_tts.observability import StageObserver
 
 logger = logging.getLogger(__name__)
 Item = TypeVar("Item")
 Result = TypeVar("Result")
+
+
+def single_value(name: str, values: np.ndarray):
+    """The one element of an input tensor: the API takes one utterance per request."""
+    if values.size != 1:
+        raise InvalidRequest(f"{name} must hold exactly one value per request (got shape {list(values.shape)}): send one utterance per request", "not_one_utterance")
+    return values.reshape(-1)[0]
+
+
+def optional_scalar(pb_utils: Any, request: Any, name: str):
+    """The single value of input `name` of a Triton request, or None when the caller did not send it."""
+    tensor = pb_utils.get_input_tensor_by_name(request, name)
+    return None if tensor is None else single_value(name, tensor.as_numpy())
 
 
 def execute_batch(

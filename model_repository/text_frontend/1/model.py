@@ -7,7 +7,7 @@ import time
 import numpy as np
 import triton_python_backend_utils as pb_utils
 
-from triton_tts.frontend import MAX_PHONEMES, PhonemizedRequest, TextFrontend, single_value
+from triton_tts.frontend import MAX_PHONEMES, PhonemizedRequest, TextFrontend
 from triton_tts.model_config import parameter, voice_dir
 from triton_tts.observability import (
     RequestTrace,
@@ -19,13 +19,8 @@ from triton_tts.observability import (
     request_id_of,
     server_request_id,
 )
-from triton_tts.triton_batch import execute_batch
+from triton_tts.triton_batch import execute_batch, optional_scalar
 from triton_tts.voice import load_voice_config
-
-
-def _scalar(request, name: str):
-    tensor = pb_utils.get_input_tensor_by_name(request, name)
-    return None if tensor is None else single_value(name, tensor.as_numpy())
 
 
 class TritonPythonModel:
@@ -42,10 +37,10 @@ class TritonPythonModel:
         client_id = request_id_of(request)
         server_id = 0 if client_id else new_server_id()
         request_id = client_id or server_request_id(server_id)
-        text, rate = _scalar(request, "TEXT"), _scalar(request, "RATE")
+        text, rate = optional_scalar(pb_utils, request, "TEXT"), optional_scalar(pb_utils, request, "RATE")
         if log_text_enabled():
             log_request(self.observer.log, logging.DEBUG, request_id=request_id, text=bytes(text).decode("utf-8", "replace"))
-        result = self.frontend.process(text, _scalar(request, "VOICE"), None if rate is None else float(rate))
+        result = self.frontend.process(text, optional_scalar(pb_utils, request, "VOICE"), None if rate is None else float(rate))
         characters = len(bytes(text).decode("utf-8"))
         self.observer.metrics.accepted(self.voices[result.speaker], characters, result.ids.size)
         trace = RequestTrace(

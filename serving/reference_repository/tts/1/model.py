@@ -5,15 +5,9 @@ import json
 import numpy as np
 import triton_python_backend_utils as pb_utils
 
-from triton_tts.frontend import single_value
 from triton_tts.model_config import parameter
 from triton_tts.reference import PiperReference, ReferenceRequest
-from triton_tts.triton_batch import execute_batch
-
-
-def _scalar(request, name: str):
-    tensor = pb_utils.get_input_tensor_by_name(request, name)
-    return None if tensor is None else single_value(name, tensor.as_numpy())
+from triton_tts.triton_batch import execute_batch, optional_scalar
 
 
 class TritonPythonModel:
@@ -24,8 +18,8 @@ class TritonPythonModel:
         self.sample_rate = np.array([[self.reference.sample_rate]], dtype=np.int32)
 
     def _decode(self, request) -> ReferenceRequest:
-        rate = _scalar(request, "RATE")
-        return self.reference.prepare(_scalar(request, "TEXT"), _scalar(request, "VOICE"), None if rate is None else float(rate))
+        text, voice, rate = (optional_scalar(pb_utils, request, name) for name in ("TEXT", "VOICE", "RATE"))
+        return self.reference.prepare(text, voice, None if rate is None else float(rate))
 
     def _encode(self, audio: np.ndarray) -> list:
         return [pb_utils.Tensor("AUDIO", audio[None, :]), pb_utils.Tensor("SAMPLE_RATE", self.sample_rate)]
