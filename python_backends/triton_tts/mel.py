@@ -81,3 +81,10 @@ class LogMel(torch.nn.Module):
         )
         mel = torch.matmul(self.filters, spec.abs())
         return torch.log(torch.clamp(mel, min=c.log_floor))
+
+
+def silence_past_end(audio: torch.Tensor, frame_lengths: torch.Tensor, hop_length: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Zero each row's samples past its (frames - 1) * hop: what both vocoders return, with those lengths."""
+    sample_lengths = torch.clamp(frame_lengths - 1, min=0) * hop_length
+    sample_mask = torch.arange(audio.shape[-1], device=audio.device)[None, :] < sample_lengths[:, None]
+    return audio * sample_mask, sample_lengths

@@ -14,7 +14,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from triton_tts.mel import MelConfig
+from triton_tts.mel import MelConfig, silence_past_end
 
 
 @dataclass(frozen=True)
@@ -132,6 +132,4 @@ class NeuralVocoder(nn.Module):
         real, imag = (F.pad(part, (0, tail)) for part in self.spectrum(log_mel, keep))
         n_samples = (log_mel.shape[-1] - 1) * self.mel.hop_length
         audio = torch.clamp(self.istft(real, imag)[:, :n_samples], -1.0, 1.0)
-        sample_lengths = torch.clamp(frame_lengths - 1, min=0) * self.mel.hop_length
-        sample_mask = torch.arange(audio.shape[-1], device=audio.device)[None, :] < sample_lengths[:, None]
-        return audio * sample_mask, sample_lengths
+        return silence_past_end(audio, frame_lengths, self.mel.hop_length)

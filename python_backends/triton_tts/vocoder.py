@@ -11,7 +11,7 @@ import math
 import torch
 from torch import nn
 
-from triton_tts.mel import MelConfig, mel_filterbank
+from triton_tts.mel import MelConfig, mel_filterbank, silence_past_end
 
 
 def _fixed_phase(n_freq: int, n_frames: int) -> torch.Tensor:
@@ -66,6 +66,4 @@ class GriffinLim(nn.Module):
             previous = rebuilt
             phase = accelerated / torch.clamp(accelerated.abs(), min=1e-8)
         audio = torch.clamp(self._istft(magnitude * phase, n_samples), -1.0, 1.0)
-        sample_lengths = torch.clamp(frame_lengths - 1, min=0) * self.mel.hop_length
-        sample_mask = torch.arange(n_samples)[None, :] < sample_lengths[:, None]
-        return audio * sample_mask, sample_lengths
+        return silence_past_end(audio, frame_lengths, self.mel.hop_length)
