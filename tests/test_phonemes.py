@@ -5,7 +5,9 @@ The espeak-ng mnemonic tokens are those of the retired espeak-distilled voices, 
 import pytest
 
 from tests.conftest import SENTENCES
-from triton_tts.phonemes import BOS, EOS, PAD, PhonemeInventory, phonemize, text_to_ids, tokenize
+from triton_tts.phonemes import (
+    BOS, EOS, PAD, PIPER_BLANK, PIPER_BOS, PIPER_EOS, PhonemeInventory, phonemize, phonemize_ipa, split_long, text_to_ids, tokenize,
+)
 from triton_tts.errors import InvalidRequest
 from triton_tts.frontend import TextFrontend
 
@@ -16,7 +18,24 @@ def test_shipped_inventory_covers_everyday_text(default_voice) -> None:
         for sentence in SENTENCES:
             tokens = tokenize(sentence, espeak_voice, config.phonemizer)
             assert tokens and len(config.inventory.ids(tokens)) == len(tokens), sentence
-            assert text_to_ids(sentence, espeak_voice, config.inventory, config.phonemizer) == config.inventory.ids(tokens)
+            assert text_to_ids(sentence, espeak_voice, config.inventory, config.phonemizer) == [config.inventory.ids(tokens)]
+
+
+def test_long_sentences_are_cut_at_clauses_then_words_into_bounded_rows() -> None:
+    clause = "the band played a long song about rivers and roads"
+    tokens = phonemize_ipa(", ".join([clause] * 12) + ".", "en-us")
+    rows = split_long(tokens, max_tokens=120)
+    assert len(rows) > 1 and all(len(r) <= 120 for r in rows)
+    assert all(r[:2] == [PIPER_BOS, PIPER_BLANK] and r[-1] == PIPER_EOS for r in rows)
+    assert [t for r in rows for t in r[2:-1]] == tokens[2:-1]  # nothing lost, nothing added
+    assert all(r[-3] == "." or r[-5:-2] == [",", PIPER_BLANK, " "] for r in rows)  # every cut follows a clause
+    assert all(r[2] != " " for r in rows)
+    words = split_long(phonemize_ipa(" ".join([clause] * 12) + ".", "en-us"), max_tokens=120)
+    assert all(r[-3] in " ." for r in words)  # no punctuation: cut after a word
+    runs = split_long(phonemize_ipa("9" * 300, "en-us"), max_tokens=120)
+    assert all(len(r) <= 120 for r in runs)
+    sentence = phonemize_ipa(", ".join([clause] * 3) + ".", "en-us")
+    assert split_long(sentence) == [sentence]  # a sentence as long as the longest in training stays one row
 
 
 def test_unknown_phonemizer_is_refused() -> None:

@@ -92,7 +92,11 @@ class TextFrontend:
         speaker = self.speaker(voice)
         pace = check_rate(rate)
         espeak_voice = self.config.speakers[speaker]
-        segments = [text_to_ids(s, espeak_voice, self.config.inventory, self.config.phonemizer) for s in split_sentences(normalize(decode_text(text)))]
+        segments = [
+            row
+            for sentence in split_sentences(normalize(decode_text(text)))
+            for row in text_to_ids(sentence, espeak_voice, self.config.inventory, self.config.phonemizer)
+        ]
         segments = [s for s in segments if len(s) > 2]  # more than the sentence start and end marks
         if not segments:
             raise InvalidRequest("TEXT has nothing to speak (no letters or digits): send words", "nothing_to_speak")

@@ -53,6 +53,31 @@ def phonemize_ipa(text: str, espeak_voice: str) -> list[str]:
     return tokens + [PIPER_EOS]
 
 
+# A row of the acoustic model holds at most this many Piper tokens: its attention memory grows with the square
+# of a row's length (one 2,000-character sentence took gigabytes). The longest training sentences have ~320.
+MAX_SEGMENT_TOKENS = 400
+_CLAUSE_SYMBOLS = frozenset(",;:.!?")
+
+
+def split_long(tokens: list[str], max_tokens: int = MAX_SEGMENT_TOKENS) -> list[list[str]]:
+    """A Piper sequence cut into sequences of at most `max_tokens`: after clause punctuation where there is
+    one, else after a word, else anywhere; each piece gets its own `^ _` ... `$`, as a sentence would."""
+    if len(tokens) <= max_tokens:
+        return [tokens]
+    body, room = tokens[2:-1], (max_tokens - 3) // 2 * 2  # (symbol, blank) pairs between "^ _" and "$"
+    pieces = []
+    while len(body) > room:
+        symbols = range(0, room, 2)
+        cut = next((i + 2 for i in reversed(symbols) if body[i] in _CLAUSE_SYMBOLS), None)
+        cut = cut or next((i + 2 for i in reversed(symbols) if body[i] == " "), room)
+        if cut < room and body[cut] == " ":  # Piper writes ", " after a clause: the space ends this piece
+            cut += 2
+        pieces.append(body[:cut])
+        body = body[cut:]
+    pieces.append(body)
+    return [[PIPER_BOS, PIPER_BLANK, *piece, PIPER_EOS] for piece in pieces if piece]
+
+
 def phonemize(text: str, espeak_voice: str) -> list[str]:
     """Turn text into the token sequence the acoustic model reads, as espeak-ng voice `espeak_voice` says it."""
     clauses = espeak.clauses(text, espeak_voice)
@@ -122,6 +147,9 @@ def tokenize(text: str, espeak_voice: str, phonemizer: str) -> list[str]:
     raise ValueError(f"unknown phonemizer {phonemizer!r}; one of {', '.join(PHONEMIZERS)}")
 
 
-def text_to_ids(text: str, espeak_voice: str, inventory: PhonemeInventory, phonemizer: str) -> list[int]:
-    """The one frontend function training and serving share."""
-    return inventory.ids(tokenize(text, espeak_voice, phonemizer))
+def text_to_ids(text: str, espeak_voice: str, inventory: PhonemeInventory, phonemizer: str) -> list[list[int]]:
+    """The one frontend function training and serving share: one sentence's ids, as rows of the acoustic model
+    (one row unless the sentence is longer than MAX_SEGMENT_TOKENS; the retired mnemonic voices are never cut)."""
+    tokens = tokenize(text, espeak_voice, phonemizer)
+    rows = split_long(tokens) if phonemizer == "piper_ipa" and tokens else [tokens]
+    return [inventory.ids(row) for row in rows]
