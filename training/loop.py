@@ -45,7 +45,7 @@ def resume(run_dir: Path, model: torch.nn.Module, optimizer: torch.optim.Optimiz
     path = run_dir / CHECKPOINT
     if not path.exists():
         return 0, [], time.monotonic()
-    state = torch.load(path, weights_only=False)
+    state = torch.load(path, weights_only=False, map_location="cpu")  # load_state_dict copies to the model's device
     model.load_state_dict(state["model"])
     optimizer.load_state_dict(state["optimizer"])
     rng.setstate(state["rng"])

@@ -71,7 +71,7 @@ def sample_segments(clips: list[np.ndarray], count: int, samples: int, rng: rand
 def synthesise(model: NeuralVocoder, log_mel: LogMel, audio: torch.Tensor) -> torch.Tensor:
     """Resynthesise teacher audio (B, samples) from its own mels; same length out."""
     mel = log_mel(audio)
-    frame_lengths = torch.full((audio.shape[0],), mel.shape[-1])
+    frame_lengths = torch.full((audio.shape[0],), mel.shape[-1], device=audio.device)
     return model(mel, frame_lengths)[0]
 
 
@@ -143,16 +143,19 @@ def step_losses(state: TrainingState, loss: SpectralLoss, optimizers: Optimizers
     return parts
 
 
-def train(data_dir: Path, run_dir: Path, recipe: VocoderRecipe, threads: int = 2, init: Path | None = None) -> tuple[NeuralVocoder, dict, list[float]]:
-    """Train (resuming from `run_dir` if it holds a checkpoint); returns the model, its provenance and the loss history."""
+def train(
+    data_dir: Path, run_dir: Path, recipe: VocoderRecipe, threads: int = 2, init: Path | None = None, device: str = "cpu"
+) -> tuple[NeuralVocoder, dict, list[float]]:
+    """Train (resuming from `run_dir` if it holds a checkpoint) on `device`; returns the model (on the CPU), its
+    provenance and the loss history. A checkpoint resumes on either device."""
     torch.set_num_threads(threads)
     clips = load_audio_clips(data_dir, "train")
     torch.manual_seed(recipe.seed)
     generator = load_neural_vocoder(init, recipe.mel).train() if init else NeuralVocoder(recipe.mel, recipe.model)
     if generator.config != recipe.model:
         raise ValueError(f"--init {init} has sizes {generator.config}, the recipe wants {recipe.model}")
-    state = TrainingState(generator)
-    loss = SpectralLoss(recipe.mel)
+    state = TrainingState(generator).to(device)
+    loss = SpectralLoss(recipe.mel).to(device)
     optimizers = Optimizers(state, recipe)
     rng = random.Random(recipe.seed)
     step, history, started = resume(run_dir, state, optimizers, rng)
@@ -160,7 +163,7 @@ def train(data_dir: Path, run_dir: Path, recipe: VocoderRecipe, threads: int = 2
     samples = recipe.segment_frames * recipe.mel.hop_length
     progress = tqdm(total=recipe.steps, initial=step, desc="vocoder", unit="step")
     while step < recipe.steps:
-        target = sample_segments(clips, recipe.batch_size, samples, rng)
+        target = sample_segments(clips, recipe.batch_size, samples, rng).to(device)
         optimizers.set_learning_rate(learning_rate(step, recipe.learning_rate, recipe.warmup_steps, recipe.steps))
         parts = step_losses(state, loss, optimizers, target, adversarial=step >= recipe.adversarial_from)
         step += 1
@@ -170,6 +173,8 @@ def train(data_dir: Path, run_dir: Path, recipe: VocoderRecipe, threads: int = 2
         if step % 250 == 0 or step == recipe.steps:
             save_checkpoint(run_dir, state, optimizers, step, history, started, rng)
     progress.close()
+    generator = generator.cpu()
+    loss = loss.cpu()
     validation = [torch.from_numpy(c) for c in load_audio_clips(data_dir, "validation")[: recipe.validation_clips]]
     metrics = validate(generator, loss, validation)
     logger.info("validation: %s", metrics)
@@ -195,12 +200,13 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="a tiny model for tests")
     parser.add_argument("--steps", type=int, help="override the recipe's step count")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--device", default="cpu", help="cpu or cuda (a lent GPU: the adversarial steps are ~100x faster)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     recipe = VocoderRecipe.quick() if args.quick else VocoderRecipe()
     if args.steps:
         recipe = replace(recipe, steps=args.steps)
-    model, provenance, _ = train(args.data, args.run, recipe, args.threads, args.init)
+    model, provenance, _ = train(args.data, args.run, recipe, args.threads, args.init, args.device)
     save_neural_vocoder(args.out, model, provenance)
     logger.info("vocoder written to %s", args.out)
 
