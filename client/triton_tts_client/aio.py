@@ -12,7 +12,7 @@ from triton_tts_client import protocol
 from triton_tts_client._proto import inference_pb2 as pb
 from triton_tts_client._proto.inference_pb2_grpc import GRPCInferenceServiceStub
 from triton_tts_client.audio import Audio
-from triton_tts_client.client import channel_credentials, make_options
+from triton_tts_client.client import make_options, open_channel
 from triton_tts_client.errors import TTSError
 from triton_tts_client.retrying import Attempts
 
@@ -27,13 +27,7 @@ class AsyncTTSClient:
 
     def _stub(self, endpoint: str) -> GRPCInferenceServiceStub:
         if endpoint not in self._channels:
-            args = self.options.channel_options()
-            tls = self.options.tls
-            self._channels[endpoint] = (
-                grpc.aio.secure_channel(endpoint, channel_credentials(tls), args)
-                if tls
-                else grpc.aio.insecure_channel(endpoint, args)
-            )
+            self._channels[endpoint] = open_channel(grpc.aio, endpoint, self.options)
         return GRPCInferenceServiceStub(self._channels[endpoint])
 
     async def _call(self, method: str, request, deadline_s: float | None):

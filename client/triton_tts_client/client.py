@@ -13,12 +13,18 @@ from triton_tts_client._proto import inference_pb2 as pb
 from triton_tts_client._proto.inference_pb2_grpc import GRPCInferenceServiceStub
 from triton_tts_client.audio import Audio
 from triton_tts_client.errors import TTSError
-from triton_tts_client.options import ClientOptions, TLSConfig
+from triton_tts_client.options import ClientOptions
 from triton_tts_client.retrying import Attempts
 
 
-def channel_credentials(tls: TLSConfig) -> grpc.ChannelCredentials:
-    return grpc.ssl_channel_credentials(tls.root_certificates, tls.private_key, tls.certificate_chain)
+def open_channel(channels, endpoint: str, options: ClientOptions):
+    """A channel to `endpoint` from `channels` (the `grpc` module, or `grpc.aio` for the async client), with TLS
+    when the options carry it."""
+    args, tls = options.channel_options(), options.tls
+    if tls:
+        credentials = grpc.ssl_channel_credentials(tls.root_certificates, tls.private_key, tls.certificate_chain)
+        return channels.secure_channel(endpoint, credentials, args)
+    return channels.insecure_channel(endpoint, args)
 
 
 def make_options(endpoints: str | Sequence[str], overrides: dict) -> ClientOptions:
@@ -41,11 +47,7 @@ class TTSClient:
 
     def _stub(self, endpoint: str) -> GRPCInferenceServiceStub:
         if endpoint not in self._channels:
-            args = self.options.channel_options()
-            tls = self.options.tls
-            self._channels[endpoint] = (
-                grpc.secure_channel(endpoint, channel_credentials(tls), args) if tls else grpc.insecure_channel(endpoint, args)
-            )
+            self._channels[endpoint] = open_channel(grpc, endpoint, self.options)
         return GRPCInferenceServiceStub(self._channels[endpoint])
 
     def _call(self, method: str, request, deadline_s: float | None):
