@@ -73,3 +73,12 @@ def test_quick_data_tiles_and_matches_serving(quick_data: Path, default_voice) -
         # The same sentence through the serving frontend gives the ids of the symbols the teacher spoke.
         assert frontend.process(utterance.sentence.encode()).ids.tolist() == inventory.ids(utterance.tokens)
     assert np.all(np.abs(np.concatenate(clips)) <= 1.0)
+
+
+def test_mos_predictor_scores_speech_above_noise(teacher: PiperVoice) -> None:
+    """Distill-MOS (the model card's naturalness measure) loads from its wheel and can tell speech from noise."""
+    from training.mos import predict_mos
+
+    speech = teacher.speak(phonemize_ipa("Here is the next song on the station.", "en-us")).audio
+    noise = np.random.default_rng(0).uniform(-0.5, 0.5, len(speech)).astype(np.float32)
+    assert 1.0 <= predict_mos(noise, teacher.sample_rate) < predict_mos(speech, teacher.sample_rate) - 1.0 <= 4.0
