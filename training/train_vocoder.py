@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import logging
+import math
 import random
 import time
 from dataclasses import replace
@@ -25,10 +26,10 @@ from tqdm import tqdm
 from training.discriminators import Discriminators, discriminator_loss, generator_losses
 from training.loop import learning_rate, resume, save_checkpoint
 from training.recipe import VocoderRecipe
-from training.teacher_data import data_hash, load_audio_clips
+from training.teacher_data import data_hash, load_audio_clips, load_utterances
 from triton_tts.mel import LogMel, MelConfig
 from triton_tts.neural_vocoder import NeuralVocoder
-from triton_tts.voice import load_neural_vocoder, save_neural_vocoder
+from triton_tts.voice import load_neural_vocoder, load_voice, save_neural_vocoder
 
 logger = logging.getLogger(__name__)
 STFT_RESOLUTIONS = ((512, 128), (1024, 256), (2048, 512))
@@ -68,10 +69,46 @@ def sample_segments(clips: list[np.ndarray], count: int, samples: int, rng: rand
     return batch
 
 
-def synthesise(model: NeuralVocoder, log_mel: LogMel, audio: torch.Tensor) -> torch.Tensor:
-    """Resynthesise teacher audio (B, samples) from its own mels; same length out."""
-    mel = log_mel(audio)
-    frame_lengths = torch.full((audio.shape[0],), mel.shape[-1], device=audio.device)
+class StudentSegments:
+    """Random windows of the student's own mels with the teacher audio they stand for.
+
+    The student runs with the teacher's durations, so its frames line up with the teacher's samples (frame i is
+    centred on sample i * hop); the vocoder then learns the slightly smoothed mels it is given in serving,
+    not only the teacher's. Utterances and clips come from the same shards in the same order.
+    """
+
+    def __init__(self, voice_dir: Path, data_dir: Path) -> None:
+        self.voice = load_voice(voice_dir)
+        self.utterances = load_utterances(data_dir, "train", next(iter(self.voice.config.speakers)))
+        self.clips = load_audio_clips(data_dir, "train")
+        self.hop = self.voice.config.mel.hop_length
+
+    @torch.inference_mode()
+    def sample(self, count: int, frames: int, rng: random.Random) -> tuple[torch.Tensor, torch.Tensor]:
+        """(mels (count, n_mels, frames), teacher audio (count, (frames - 1) * hop)); short utterances are padded
+        with silence (the log floor, zero samples)."""
+        picks = rng.choices(range(len(self.utterances)), k=count)
+        ids = [torch.tensor(self.voice.config.inventory.ids(self.utterances[k].tokens)) for k in picks]
+        durations = [self.utterances[k].durations.long() for k in picks]
+        mel, frame_lengths, _ = self.voice.model(
+            torch.nn.utils.rnn.pad_sequence(ids, batch_first=True), torch.tensor([len(i) for i in ids]),
+            torch.zeros(count, dtype=torch.long), durations=torch.nn.utils.rnn.pad_sequence(durations, batch_first=True),
+        )
+        mels = torch.full((count, mel.shape[1], frames), math.log(self.voice.config.mel.log_floor))
+        audio = torch.zeros(count, (frames - 1) * self.hop)
+        for row, (k, n) in enumerate(zip(picks, frame_lengths.tolist())):
+            start = rng.randrange(max(1, n - frames + 1))
+            window = mel[row, :, start : min(n, start + frames)]
+            mels[row, :, : window.shape[1]] = window
+            piece = self.clips[k][start * self.hop : (start + frames - 1) * self.hop]
+            audio[row, : len(piece)] = torch.from_numpy(piece)
+        return mels, audio
+
+
+def synthesise(model: NeuralVocoder, log_mel: LogMel, audio: torch.Tensor, mel: torch.Tensor | None = None) -> torch.Tensor:
+    """Audio (B, samples) from `mel`, by default the mels of `audio` itself (resynthesis); same length out."""
+    mel = log_mel(audio) if mel is None else mel
+    frame_lengths = torch.full((mel.shape[0],), mel.shape[-1], device=mel.device)
     return model(mel, frame_lengths)[0]
 
 
@@ -119,9 +156,12 @@ class Optimizers:
         self.discriminators.load_state_dict(state["discriminators"])
 
 
-def step_losses(state: TrainingState, loss: SpectralLoss, optimizers: Optimizers, target: torch.Tensor, adversarial: bool) -> dict[str, torch.Tensor]:
-    """One optimisation step of the generator (and, when adversarial, the discriminators first)."""
-    audio = synthesise(state.generator, loss.log_mel, target)
+def step_losses(
+    state: TrainingState, loss: SpectralLoss, optimizers: Optimizers, target: torch.Tensor, adversarial: bool, mel: torch.Tensor | None = None
+) -> dict[str, torch.Tensor]:
+    """One optimisation step of the generator (and, when adversarial, the discriminators first); `mel` (the
+    student's) replaces the target's own mels as the input when given."""
+    audio = synthesise(state.generator, loss.log_mel, target, mel)
     parts = loss(audio, target)
     generator_loss = parts["mel_l1"] + parts["stft"]
     if adversarial:
@@ -144,10 +184,12 @@ def step_losses(state: TrainingState, loss: SpectralLoss, optimizers: Optimizers
 
 
 def train(
-    data_dir: Path, run_dir: Path, recipe: VocoderRecipe, threads: int = 2, init: Path | None = None, device: str = "cpu"
+    data_dir: Path, run_dir: Path, recipe: VocoderRecipe, threads: int = 2, init: Path | None = None, device: str = "cpu",
+    student: Path | None = None,
 ) -> tuple[NeuralVocoder, dict, list[float]]:
     """Train (resuming from `run_dir` if it holds a checkpoint) on `device`; returns the model (on the CPU), its
-    provenance and the loss history. A checkpoint resumes on either device."""
+    provenance and the loss history. A checkpoint resumes on either device. With `student` (a voice directory),
+    the inputs are that acoustic model's mels (StudentSegments) instead of the teacher audio's own."""
     torch.set_num_threads(threads)
     clips = load_audio_clips(data_dir, "train")
     torch.manual_seed(recipe.seed)
@@ -161,11 +203,17 @@ def train(
     step, history, started = resume(run_dir, state, optimizers, rng)
     state.train()
     samples = recipe.segment_frames * recipe.mel.hop_length
+    segments = StudentSegments(student, data_dir) if student else None
     progress = tqdm(total=recipe.steps, initial=step, desc="vocoder", unit="step")
     while step < recipe.steps:
-        target = sample_segments(clips, recipe.batch_size, samples, rng).to(device)
+        mel = None
+        if segments:
+            mel, target = segments.sample(recipe.batch_size, recipe.segment_frames + 1, rng)
+            mel = mel.to(device)
+        else:
+            target = sample_segments(clips, recipe.batch_size, samples, rng)
         optimizers.set_learning_rate(learning_rate(step, recipe.learning_rate, recipe.warmup_steps, recipe.steps))
-        parts = step_losses(state, loss, optimizers, target, adversarial=step >= recipe.adversarial_from)
+        parts = step_losses(state, loss, optimizers, target.to(device), step >= recipe.adversarial_from, mel)
         step += 1
         history.append(parts["mel_l1"].item())
         progress.update(1)
@@ -184,6 +232,7 @@ def train(
         "steps": step,
         "adversarial_from": recipe.adversarial_from,
         "init": str(init) if init else None,
+        "student_mels": str(student) if student else None,
         "train_seconds": round(time.monotonic() - started),
         "seed": recipe.seed,
         "validation": {k: round(v, 4) for k, v in metrics.items()},
@@ -201,12 +250,13 @@ def main() -> None:
     parser.add_argument("--steps", type=int, help="override the recipe's step count")
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="cpu", help="cpu or cuda (a lent GPU: the adversarial steps are ~100x faster)")
+    parser.add_argument("--student-mels", type=Path, help="a voice directory: train on its acoustic model's mels")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
     recipe = VocoderRecipe.quick() if args.quick else VocoderRecipe()
     if args.steps:
         recipe = replace(recipe, steps=args.steps)
-    model, provenance, _ = train(args.data, args.run, recipe, args.threads, args.init, args.device)
+    model, provenance, _ = train(args.data, args.run, recipe, args.threads, args.init, args.device, args.student_mels)
     save_neural_vocoder(args.out, model, provenance)
     logger.info("vocoder written to %s", args.out)
 
