@@ -1,10 +1,9 @@
 """The longest requests the server accepts, against the real server: audio or INVALID_ARGUMENT, and every stage's
 peak memory (VmHWM from /proc) within its budget.
 
-Budgets: the CPU pod's memory limit is 6 GiB (k8s/components/cpu/cpu-resources.patch.yaml, with /dev/shm inside
-it) for five stage processes (frontend,
-acoustic, two vocoder instances, voices) and tritonserver. A stage peaking at 1 GiB leaves room for the others
-and for concurrent requests; before sentences were cut into rows of at most 400 tokens, one 2,000-character
+Budgets: the CPU pod's memory limit is 6 GiB (k8s/components/cpu/cpu-resources.patch.yaml, /dev/shm counted in
+it) for five stage processes (frontend, acoustic, two vocoder instances, voices) and tritonserver. A stage
+peaking at 1 GiB leaves room for the others and for concurrent requests; before sentences were cut into rows of at most 400 tokens, one 2,000-character
 sentence took the acoustic stage past 4 GB.
 """
 
