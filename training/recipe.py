@@ -35,6 +35,7 @@ class Recipe:
         return cls(
             model=AcousticConfig(hidden=32, encoder_layers=1, decoder_layers=1, filter_size=64),
             max_frames_per_batch=2000,
+            learning_rate=5e-3,
             warmup_steps=5,
             steps=30,
         )
