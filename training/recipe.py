@@ -27,7 +27,7 @@ class Recipe:
     max_frames_per_batch: int = 6000
     learning_rate: float = 1.5e-3
     warmup_steps: int = 300
-    steps: int = 6500
+    steps: int = 5000
 
     @classmethod
     def quick(cls) -> "Recipe":
