@@ -20,7 +20,7 @@ from locust import between, events, task
 from loadtests.grpc_user import TTSGrpcUser
 from loadtests.slo import SLO, violations
 from loadtests.texts import load_test_texts
-from triton_tts.voice import load_voice_config
+from triton_tts.voice_config import load_voice_config
 
 VOICES = tuple(load_voice_config(Path(__file__).resolve().parents[1] / "voices" / "default").speakers)
 TEXTS = load_test_texts()

@@ -2,7 +2,8 @@
 
 import torch
 
-from triton_tts.acoustic import AcousticConfig, AcousticInference, AcousticModel, length_regulate
+from triton_tts.acoustic import AcousticInference, AcousticModel, length_regulate
+from triton_tts.voice_config import AcousticConfig
 from triton_tts.pipeline import AcousticInput, generate_mels, pad_ids
 
 

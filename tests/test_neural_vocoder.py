@@ -12,19 +12,12 @@ import torch
 from tests.conftest import DEFAULT_VOICE_DIR, REPO
 from training.recipe import VocoderRecipe
 from training.train_vocoder import train
-from triton_tts.mel import MelConfig
 from triton_tts.neural_vocoder import InverseSTFT, NeuralVocoder, NeuralVocoderConfig
 from triton_tts.pipeline import vocode
 from triton_tts.runtimes import vocoder_runner
 from triton_tts.vocoder import GriffinLim
-from triton_tts.voice import (
-    VOCODER_CONFIG_FILE,
-    VOCODER_WEIGHTS_FILE,
-    VoiceArtifactError,
-    load_neural_vocoder,
-    load_vocoder,
-    save_neural_vocoder,
-)
+from triton_tts.voice import VOCODER_CONFIG_FILE, VOCODER_WEIGHTS_FILE, load_neural_vocoder, load_vocoder, save_neural_vocoder
+from triton_tts.voice_config import MelConfig, VoiceArtifactError
 
 
 @pytest.mark.parametrize("mel", [MelConfig(), MelConfig(n_fft=512, hop_length=128, win_length=400)])

@@ -15,7 +15,8 @@ from training.export import MANIFEST, export_voice, is_current
 from triton_tts.acoustic import AcousticInference
 from triton_tts.offline import Synthesizer
 from triton_tts.onnx_export import OPSET, SIGNATURES
-from triton_tts.voice import WEIGHTS_FILE, load_neural_vocoder, load_voice
+from triton_tts.voice import load_neural_vocoder, load_voice
+from triton_tts.voice_config import WEIGHTS_FILE
 
 # Per utterance, over its real (unpadded) positions: ||onnx - torch|| / ||torch|| (L2). The worst sample alone,
 # relative to the peak, sits at the vocoder's own float32 noise floor (torch fp32 against fp64 differs by up

@@ -77,7 +77,8 @@ def test_trim_audio_cuts_to_the_length_and_refuses_impossible_lengths() -> None:
         trim_audio(padded, np.array([11]))
 
 
-def test_the_error_contract_loads_without_torch() -> None:
-    """The GPU variant's trim step and any stage raise InvalidRequest without importing torch."""
-    code = "import sys, triton_tts.errors, triton_tts.triton_batch, triton_tts.trim; sys.exit('torch' in sys.modules)"
+def test_the_error_contract_text_frontend_and_voice_config_load_without_torch() -> None:
+    """The text frontend, the `voices` model and the GPU variant's trim step need no torch (smaller processes)."""
+    modules = "triton_tts.errors, triton_tts.triton_batch, triton_tts.trim, triton_tts.frontend, triton_tts.voice_config"
+    code = f"import sys, {modules}; sys.exit('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code]).returncode == 0

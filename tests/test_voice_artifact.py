@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import DEFAULT_VOICE_DIR
-from triton_tts.voice import CONFIG_FILE, WEIGHTS_FILE, VoiceArtifactError, load_voice
+from triton_tts.voice import load_voice
+from triton_tts.voice_config import CONFIG_FILE, WEIGHTS_FILE, VoiceArtifactError
 
 
 @pytest.fixture

@@ -14,7 +14,7 @@ import pytest
 
 from triton_tts.errors import InvalidRequest
 from triton_tts.frontend import MAX_TEXT_CHARS, TextFrontend
-from triton_tts.voice import load_voice_config
+from triton_tts.voice_config import load_voice_config
 from tests.conftest import DEFAULT_VOICE_DIR
 from triton_tts_client import InvalidRequestError, RetryPolicy, TTSClient
 

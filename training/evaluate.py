@@ -30,7 +30,8 @@ from triton_tts.mel import LogMel
 from triton_tts.offline import Synthesizer
 from triton_tts.phonemes import phonemize_ipa
 from triton_tts.pipeline import vocode
-from triton_tts.voice import load_neural_vocoder, load_voice_config
+from triton_tts.voice import load_neural_vocoder
+from triton_tts.voice_config import load_voice_config
 
 logger = logging.getLogger(__name__)
 ROWS = {

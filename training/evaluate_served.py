@@ -12,7 +12,8 @@ from pathlib import Path
 from training import asr
 from training.evaluate import _transcribe, test_sentences
 from triton_tts.offline import Synthesizer
-from triton_tts.voice import VOCODERS, load_voice_config
+from triton_tts.voice import VOCODERS
+from triton_tts.voice_config import load_voice_config
 from triton_tts_client import TTSClient
 
 

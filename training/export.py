@@ -14,7 +14,8 @@ from pathlib import Path
 
 from triton_tts.acoustic import MAX_FRAMES, AcousticInference
 from triton_tts.onnx_export import OPSET, SIGNATURES, export_stage
-from triton_tts.voice import VOCODER_WEIGHTS_FILE, WEIGHTS_FILE, load_neural_vocoder, load_voice, sha256_file
+from triton_tts.voice import VOCODER_WEIGHTS_FILE, load_neural_vocoder, load_voice, sha256_file
+from triton_tts.voice_config import WEIGHTS_FILE
 
 logger = logging.getLogger(__name__)
 MANIFEST = "manifest.json"

@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from triton_tts.acoustic import AcousticConfig
-from triton_tts.mel import MelConfig
 from triton_tts.neural_vocoder import NeuralVocoderConfig
+from triton_tts.voice_config import AcousticConfig, MelConfig
 
 # Speaker name (the serving API's VOICE) -> the espeak-ng voice that phonemizes its text (Piper's joe: en-us).
 SPEAKERS = {"en_us_joe": "en-us"}

@@ -23,7 +23,8 @@ from training.recipe import PHONEMIZER, RETIRED_SPEAKERS, SPEAKERS, VOICE_NAME, 
 from training.teacher_data import Utterance, data_hash, load_utterances, symbol_table
 from triton_tts.acoustic import AcousticModel, sequence_mask
 from triton_tts.phonemes import PAD, PhonemeInventory
-from triton_tts.voice import VoiceConfig, save_voice
+from triton_tts.voice import save_voice
+from triton_tts.voice_config import VoiceConfig
 
 logger = logging.getLogger(__name__)
 

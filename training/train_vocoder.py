@@ -27,7 +27,8 @@ from training.discriminators import Discriminators, discriminator_loss, generato
 from training.loop import learning_rate, resume, save_checkpoint
 from training.recipe import VocoderRecipe
 from training.teacher_data import data_hash, load_audio_clips, load_utterances
-from triton_tts.mel import LogMel, MelConfig
+from triton_tts.mel import LogMel
+from triton_tts.voice_config import MelConfig
 from triton_tts.neural_vocoder import NeuralVocoder
 from triton_tts.voice import load_neural_vocoder, load_voice, save_neural_vocoder
 

@@ -8,38 +8,15 @@ model exports to ONNX/TensorRT as one graph.
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
 
 import torch
 from torch import nn
 from torch.nn import functional as F
 
+from triton_tts.voice_config import AcousticConfig
+
 
 MAX_FRAMES = 20000  # frames per utterance, about 4 minutes at 22050 Hz / hop 256
-
-
-@dataclass(frozen=True)
-class AcousticConfig:
-    """Model sizes; `n_tokens` and `n_speakers` come from the data."""
-
-    n_tokens: int = 0
-    n_speakers: int = 0
-    n_mels: int = 80
-    hidden: int = 128
-    heads: int = 2
-    filter_size: int = 384
-    kernel_size: int = 5
-    encoder_layers: int = 3
-    decoder_layers: int = 3
-    duration_filter: int = 128
-    dropout: float = 0.1
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "AcousticConfig":
-        return cls(**data)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
 
 
 def sequence_mask(lengths: torch.Tensor, max_length: int | torch.Tensor) -> torch.Tensor:

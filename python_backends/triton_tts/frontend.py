@@ -16,7 +16,7 @@ import numpy as np
 from triton_tts.errors import InvalidRequest
 from triton_tts.normalize import normalize
 from triton_tts.phonemes import text_to_ids
-from triton_tts.voice import VoiceConfig
+from triton_tts.voice_config import VoiceConfig
 
 MAX_TEXT_CHARS = 2000
 # 2000 characters of prose are ~1,700 phonemes, but numbers expand ("1234567." is ~60 phonemes): the cap keeps

@@ -3,34 +3,10 @@
 from __future__ import annotations
 
 import math
-from dataclasses import asdict, dataclass
 
 import torch
 
-
-@dataclass(frozen=True)
-class MelConfig:
-    """STFT and mel parameters; stored in the voice artifact so that training and serving agree."""
-
-    sample_rate: int = 22050
-    n_fft: int = 1024
-    hop_length: int = 256
-    win_length: int = 1024
-    n_mels: int = 80
-    f_min: float = 0.0
-    f_max: float = 8000.0
-    log_floor: float = 1e-5
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "MelConfig":
-        return cls(**data)
-
-    def to_dict(self) -> dict:
-        return asdict(self)
-
-    def n_frames(self, n_samples: int) -> int:
-        """Frames of a centred STFT over `n_samples` samples."""
-        return 1 + n_samples // self.hop_length
+from triton_tts.voice_config import MelConfig
 
 
 def _hz_to_mel(hz: torch.Tensor) -> torch.Tensor:

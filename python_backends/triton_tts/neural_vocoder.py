@@ -14,7 +14,8 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from triton_tts.mel import MelConfig, silence_past_end
+from triton_tts.mel import silence_past_end
+from triton_tts.voice_config import MelConfig
 
 
 @dataclass(frozen=True)

@@ -16,9 +16,8 @@ import torch
 from triton_tts.acoustic import MAX_FRAMES
 from triton_tts.errors import InvalidRequest
 from triton_tts.frontend import MAX_RATE, MIN_RATE
-from triton_tts.mel import MelConfig
 from triton_tts.pipeline import AcousticInput, AcousticRunner, VocoderRunner, generate_mels, run_in_chunks, vocode
-from triton_tts.voice import VoiceConfig
+from triton_tts.voice_config import MelConfig, VoiceConfig
 
 
 

@@ -11,7 +11,8 @@ import math
 import torch
 from torch import nn
 
-from triton_tts.mel import MelConfig, mel_filterbank, silence_past_end
+from triton_tts.mel import mel_filterbank, silence_past_end
+from triton_tts.voice_config import MelConfig
 
 
 def _fixed_phase(n_freq: int, n_frames: int) -> torch.Tensor:

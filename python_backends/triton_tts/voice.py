@@ -9,83 +9,19 @@ from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import torch
 from safetensors import SafetensorError
 from safetensors.torch import load_file, save_file
 
-from triton_tts.acoustic import AcousticConfig, AcousticModel
-from triton_tts.mel import MelConfig
+from triton_tts.acoustic import AcousticModel
 from triton_tts.neural_vocoder import NeuralVocoder, NeuralVocoderConfig
-from triton_tts.phonemes import PHONEMIZERS, PhonemeInventory
 from triton_tts.vocoder import GriffinLim
-
-CONFIG_FILE = "voice.json"
-WEIGHTS_FILE = "model.safetensors"
-FORMAT_VERSION = 1
-
-
-class VoiceArtifactError(ValueError):
-    """A voice directory is missing, truncated, or does not match its config."""
-
-
-@dataclass(frozen=True)
-class VoiceConfig:
-    """Everything serving needs besides the weights."""
-
-    name: str
-    speakers: dict[str, str]  # speaker name -> espeak-ng voice used by the frontend
-    inventory: PhonemeInventory
-    mel: MelConfig
-    model: AcousticConfig
-    training: dict = field(default_factory=dict)  # provenance: data hash, steps, wall time
-    phonemizer: str = "espeak_mnemonics"  # triton_tts.phonemes.PHONEMIZERS; older artifacts predate the field
-    retired_speakers: dict[str, str] = field(default_factory=dict)  # old VOICE name -> why it is gone, what to use
-
-    def __post_init__(self) -> None:
-        if self.phonemizer not in PHONEMIZERS:
-            raise VoiceArtifactError(f"{CONFIG_FILE}: unknown phonemizer {self.phonemizer!r}; one of {', '.join(PHONEMIZERS)}")
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "VoiceConfig":
-        if data.get("format_version") != FORMAT_VERSION:
-            raise VoiceArtifactError(f"format_version is {data.get('format_version')!r}, expected {FORMAT_VERSION}")
-        try:
-            return cls(
-                name=data["name"],
-                speakers=dict(data["speakers"]),
-                inventory=PhonemeInventory(tuple(data["inventory"])),
-                mel=MelConfig.from_dict(data["mel"]),
-                model=AcousticConfig.from_dict(data["model"]),
-                training=dict(data.get("training", {})),
-                phonemizer=data.get("phonemizer", "espeak_mnemonics"),
-                retired_speakers=dict(data.get("retired_speakers", {})),
-            )
-        except (KeyError, TypeError, ValueError) as exc:
-            raise VoiceArtifactError(f"{CONFIG_FILE} is invalid: {exc!r}") from exc
-
-    def to_dict(self) -> dict:
-        return {
-            "format_version": FORMAT_VERSION,
-            "name": self.name,
-            "speakers": self.speakers,
-            "inventory": list(self.inventory.tokens),
-            "mel": self.mel.to_dict(),
-            "model": self.model.to_dict(),
-            "training": self.training,
-            "phonemizer": self.phonemizer,
-            "retired_speakers": self.retired_speakers,
-        }
-
-    def speaker_id(self, speaker: str) -> int:
-        """Index of a speaker name; KeyError lists the names that exist."""
-        names = list(self.speakers)
-        if speaker not in names:
-            raise KeyError(f"unknown voice {speaker!r}; available: {', '.join(names)}")
-        return names.index(speaker)
-
+from triton_tts.voice_config import (
+    CONFIG_FILE, FORMAT_VERSION, WEIGHTS_FILE, MelConfig, VoiceArtifactError, VoiceConfig, load_voice_config, read_config,
+)
 
 @dataclass(frozen=True)
 class Voice:
@@ -100,16 +36,6 @@ def sha256_file(path: Path) -> str:
 
 def save_voice(directory: Path, config: VoiceConfig, model: AcousticModel) -> None:
     save_weights(directory / WEIGHTS_FILE, directory / CONFIG_FILE, config.to_dict(), model)
-
-
-def read_config(path: Path) -> dict:
-    """A JSON config file of an artifact, with errors that name the file."""
-    try:
-        return json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError as exc:
-        raise VoiceArtifactError(f"no config at {path}") from exc
-    except json.JSONDecodeError as exc:
-        raise VoiceArtifactError(f"{path} is not valid JSON ({exc}); is the file truncated?") from exc
 
 
 def save_weights(weights: Path, config_path: Path, config: dict, model: torch.nn.Module) -> None:
@@ -135,10 +61,6 @@ def load_weights(weights: Path, config_path: Path, model: torch.nn.Module) -> to
     except RuntimeError as exc:
         raise VoiceArtifactError(f"{weights} does not fit the model in {config_path.name}: {exc}") from exc
     return model.eval()
-
-
-def load_voice_config(directory: Path) -> VoiceConfig:
-    return VoiceConfig.from_dict(read_config(Path(directory) / CONFIG_FILE))
 
 
 def load_voice(directory: Path | str) -> Voice:

@@ -20,7 +20,7 @@ from triton_tts.observability import (
     server_request_id,
 )
 from triton_tts.triton_batch import execute_batch, optional_scalar
-from triton_tts.voice import load_voice_config
+from triton_tts.voice_config import load_voice_config
 
 
 class TritonPythonModel:

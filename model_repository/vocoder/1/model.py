@@ -10,7 +10,8 @@ from triton_tts.observability import StageObserver, Traced, traced, finish_reque
 from triton_tts.runtimes import DEFAULT_RUNTIME, vocoder_runner
 from triton_tts.stages import VocoderStage, set_torch_threads
 from triton_tts.triton_batch import execute_batch
-from triton_tts.voice import load_vocoder, load_voice_config
+from triton_tts.voice import load_vocoder
+from triton_tts.voice_config import load_voice_config
 
 
 class TritonPythonModel:

@@ -6,7 +6,7 @@ import numpy as np
 import triton_python_backend_utils as pb_utils
 
 from triton_tts.model_config import voice_dir
-from triton_tts.voice import load_voice_config
+from triton_tts.voice_config import load_voice_config
 
 
 class TritonPythonModel:

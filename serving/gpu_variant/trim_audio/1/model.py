@@ -13,7 +13,7 @@ from triton_tts.model_config import voice_dir
 from triton_tts.observability import StageObserver, Traced, finish_request, traced
 from triton_tts.trim import trim_audio
 from triton_tts.triton_batch import execute_batch
-from triton_tts.voice import load_voice_config
+from triton_tts.voice_config import load_voice_config
 
 
 class TritonPythonModel:

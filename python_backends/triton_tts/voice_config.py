@@ -1,0 +1,140 @@
+"""What a voice artifact says about itself, readable without torch: its config files, mel and model settings.
+
+The text frontend, the `voices` model, the GPU variant's trim step and the load tests need only this, so
+they never load torch; triton_tts.voice loads the weights.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+from triton_tts.phonemes import PHONEMIZERS, PhonemeInventory
+
+CONFIG_FILE = "voice.json"
+WEIGHTS_FILE = "model.safetensors"
+FORMAT_VERSION = 1
+
+
+class VoiceArtifactError(ValueError):
+    """A voice directory is missing, truncated, or does not match its config."""
+
+
+@dataclass(frozen=True)
+class MelConfig:
+    """STFT and mel parameters; stored in the voice artifact so that training and serving agree."""
+
+    sample_rate: int = 22050
+    n_fft: int = 1024
+    hop_length: int = 256
+    win_length: int = 1024
+    n_mels: int = 80
+    f_min: float = 0.0
+    f_max: float = 8000.0
+    log_floor: float = 1e-5
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "MelConfig":
+        return cls(**data)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def n_frames(self, n_samples: int) -> int:
+        """Frames of a centred STFT over `n_samples` samples."""
+        return 1 + n_samples // self.hop_length
+
+
+@dataclass(frozen=True)
+class AcousticConfig:
+    """Model sizes; `n_tokens` and `n_speakers` come from the data."""
+
+    n_tokens: int = 0
+    n_speakers: int = 0
+    n_mels: int = 80
+    hidden: int = 128
+    heads: int = 2
+    filter_size: int = 384
+    kernel_size: int = 5
+    encoder_layers: int = 3
+    decoder_layers: int = 3
+    duration_filter: int = 128
+    dropout: float = 0.1
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "AcousticConfig":
+        return cls(**data)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class VoiceConfig:
+    """Everything serving needs besides the weights."""
+
+    name: str
+    speakers: dict[str, str]  # speaker name -> espeak-ng voice used by the frontend
+    inventory: PhonemeInventory
+    mel: MelConfig
+    model: AcousticConfig
+    training: dict = field(default_factory=dict)  # provenance: data hash, steps, wall time
+    phonemizer: str = "espeak_mnemonics"  # triton_tts.phonemes.PHONEMIZERS; older artifacts predate the field
+    retired_speakers: dict[str, str] = field(default_factory=dict)  # old VOICE name -> why it is gone, what to use
+
+    def __post_init__(self) -> None:
+        if self.phonemizer not in PHONEMIZERS:
+            raise VoiceArtifactError(f"{CONFIG_FILE}: unknown phonemizer {self.phonemizer!r}; one of {', '.join(PHONEMIZERS)}")
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "VoiceConfig":
+        if data.get("format_version") != FORMAT_VERSION:
+            raise VoiceArtifactError(f"format_version is {data.get('format_version')!r}, expected {FORMAT_VERSION}")
+        try:
+            return cls(
+                name=data["name"],
+                speakers=dict(data["speakers"]),
+                inventory=PhonemeInventory(tuple(data["inventory"])),
+                mel=MelConfig.from_dict(data["mel"]),
+                model=AcousticConfig.from_dict(data["model"]),
+                training=dict(data.get("training", {})),
+                phonemizer=data.get("phonemizer", "espeak_mnemonics"),
+                retired_speakers=dict(data.get("retired_speakers", {})),
+            )
+        except (KeyError, TypeError, ValueError) as exc:
+            raise VoiceArtifactError(f"{CONFIG_FILE} is invalid: {exc!r}") from exc
+
+    def to_dict(self) -> dict:
+        return {
+            "format_version": FORMAT_VERSION,
+            "name": self.name,
+            "speakers": self.speakers,
+            "inventory": list(self.inventory.tokens),
+            "mel": self.mel.to_dict(),
+            "model": self.model.to_dict(),
+            "training": self.training,
+            "phonemizer": self.phonemizer,
+            "retired_speakers": self.retired_speakers,
+        }
+
+    def speaker_id(self, speaker: str) -> int:
+        """Index of a speaker name; KeyError lists the names that exist."""
+        names = list(self.speakers)
+        if speaker not in names:
+            raise KeyError(f"unknown voice {speaker!r}; available: {', '.join(names)}")
+        return names.index(speaker)
+
+
+def read_config(path: Path) -> dict:
+    """A JSON config file of an artifact, with errors that name the file."""
+    try:
+        return json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError as exc:
+        raise VoiceArtifactError(f"no config at {path}") from exc
+    except json.JSONDecodeError as exc:
+        raise VoiceArtifactError(f"{path} is not valid JSON ({exc}); is the file truncated?") from exc
+
+
+def load_voice_config(directory: Path) -> VoiceConfig:
+    return VoiceConfig.from_dict(read_config(Path(directory) / CONFIG_FILE))
