@@ -74,14 +74,14 @@ def test_status_codes_map_to_the_exception_tree(code, kind) -> None:
 
 
 class FakeRpcError(grpc.RpcError):
-    def __init__(self, code: grpc.StatusCode) -> None:
-        self._code = code
+    def __init__(self, code: grpc.StatusCode, details: str = "fake") -> None:
+        self._code, self._details = code, details
 
     def code(self) -> grpc.StatusCode:
         return self._code
 
     def details(self) -> str:
-        return "fake"
+        return self._details
 
 
 def test_attempts_fail_over_in_order_then_back_off_with_jitter() -> None:
@@ -104,6 +104,34 @@ def test_non_retryable_errors_raise_at_once() -> None:
     endpoint, _ = next(iter(attempts))
     with pytest.raises(errors.InvalidRequestError):
         attempts.failed(FakeRpcError(grpc.StatusCode.INVALID_ARGUMENT), endpoint)
+
+
+@pytest.mark.parametrize(
+    "code, details, retried",
+    [
+        (grpc.StatusCode.INTERNAL, "Stub process 'vocoder_0_1' is not healthy.", True),
+        (grpc.StatusCode.NOT_FOUND, "Request for unknown model: 'tts' has no available versions", True),
+        (grpc.StatusCode.UNAVAILABLE, "Server is stopping", True),
+        (grpc.StatusCode.RESOURCE_EXHAUSTED, "Received message larger than max (16777300 vs. 16777216)", False),
+        (grpc.StatusCode.INTERNAL, "internal error: ValueError: boom", False),
+        (grpc.StatusCode.NOT_FOUND, "Request for unknown model: 'ttz' is not found", False),
+        (grpc.StatusCode.INVALID_ARGUMENT, "TEXT is empty", False),
+    ],
+)
+def test_dying_servers_fail_over_and_bad_requests_do_not(code, details: str, retried: bool) -> None:
+    assert errors.is_retryable(code, details) is retried
+    attempts = Attempts(ClientOptions(endpoints=("a:1", "b:2")), random.Random(0), deadline_s=60)
+    endpoint, _ = next(iter(attempts))
+    if retried:
+        attempts.failed(FakeRpcError(code, details), endpoint)
+    else:
+        with pytest.raises(errors.TTSError):
+            attempts.failed(FakeRpcError(code, details), endpoint)
+
+
+def test_a_message_over_the_size_limit_is_an_invalid_request() -> None:
+    error = errors.from_grpc(grpc.StatusCode.RESOURCE_EXHAUSTED, "Sent message larger than max (20 vs. 10)")
+    assert isinstance(error, errors.InvalidRequestError) and "send less text" in str(error)
 
 
 def test_no_attempt_starts_after_the_deadline() -> None:

@@ -11,7 +11,7 @@ from typing import Iterator
 
 import grpc
 
-from triton_tts_client.errors import RETRYABLE, DeadlineExceededError, ServiceUnavailableError, TTSError, from_grpc
+from triton_tts_client.errors import DeadlineExceededError, ServiceUnavailableError, TTSError, from_grpc, is_retryable
 from triton_tts_client.options import ClientOptions
 
 
@@ -38,9 +38,9 @@ class Attempts:
                 yield endpoint, sleep_s
 
     def failed(self, exc: grpc.RpcError, endpoint: str) -> None:
-        """Raise the mapped error unless the code is retryable (UNAVAILABLE, RESOURCE_EXHAUSTED)."""
+        """Raise the mapped error unless another attempt may succeed (errors.is_retryable)."""
         error = from_grpc(exc.code(), exc.details(), endpoint)
-        if exc.code() not in RETRYABLE:
+        if not is_retryable(exc.code(), exc.details()):
             raise error from exc
         self.last = (error, exc)
 
