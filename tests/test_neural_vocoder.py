@@ -6,6 +6,7 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 import pytest
 import torch
 
@@ -13,7 +14,7 @@ from tests.conftest import DEFAULT_VOICE_DIR, REPO
 from training.recipe import VocoderRecipe
 from training.train_vocoder import train
 from triton_tts.neural_vocoder import InverseSTFT, NeuralVocoder, NeuralVocoderConfig
-from triton_tts.pipeline import vocode
+from triton_tts.pipeline import vocode, vocode_windowed
 from triton_tts.runtimes import vocoder_runner
 from triton_tts.vocoder import GriffinLim
 from triton_tts.voice import VOCODER_CONFIG_FILE, VOCODER_WEIGHTS_FILE, load_neural_vocoder, load_vocoder, save_neural_vocoder
@@ -83,3 +84,14 @@ def test_quick_vocoder_training_reduces_the_loss_and_resumes(tmp_path: Path) -> 
     first, last = sum(history[:10]) / 10, sum(history[-10:]) / 10  # mel L1, through the adversarial steps too
     assert last < 0.8 * first, f"loss went from {first:.3f} to {last:.3f}"
     assert provenance["adversarial_from"] < provenance["steps"]
+
+
+def test_long_mels_vocoded_in_windows_give_the_whole_utterances_audio() -> None:
+    """The served vocoder takes a long request window by window (bounded memory): the audio must not change."""
+    vocoder = load_neural_vocoder(DEFAULT_VOICE_DIR, MelConfig())
+    mel = np.random.default_rng(0).normal(-5.0, 2.0, (80, 1000)).astype(np.float32)
+    whole = vocode(vocoder, [mel], vocoder.mel.log_floor)[0]
+    for window in (100, 333):
+        windowed = vocode_windowed(vocoder, mel, vocoder.mel.log_floor, vocoder.mel.hop_length, window=window)
+        assert windowed.shape == whole.shape == ((1000 - 1) * 256,)
+        assert np.abs(windowed - whole).max() <= 1e-4 * np.abs(whole).max()

@@ -12,7 +12,7 @@ from torch import nn
 
 from triton_tts.frontend import TextFrontend
 from triton_tts.runtimes import DEFAULT_RUNTIME, acoustic_runner, vocoder_runner
-from triton_tts.stages import AcousticRequest, AcousticStage, VocoderStage
+from triton_tts.stages import AcousticRequest, AcousticStage, VocoderStage, window_frames_for
 from triton_tts.voice import Voice, load_vocoder, load_voice
 
 
@@ -22,7 +22,7 @@ class Synthesizer:
     def __init__(self, voice: Voice, vocoder: nn.Module, runtime: str = DEFAULT_RUNTIME, threads: int = 1) -> None:
         self.frontend = TextFrontend(voice.config)
         self.acoustic = AcousticStage(voice.config, acoustic_runner(voice, runtime, threads))
-        self.vocoder = VocoderStage(voice.config.mel, vocoder_runner(vocoder, runtime, threads))
+        self.vocoder = VocoderStage(voice.config.mel, vocoder_runner(vocoder, runtime, threads), window_frames=window_frames_for(vocoder))
 
     @classmethod
     def load(cls, directory: Path | str, vocoder: str = "neural", runtime: str = DEFAULT_RUNTIME, threads: int = 1) -> "Synthesizer":

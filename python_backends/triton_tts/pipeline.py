@@ -75,3 +75,28 @@ def vocode(vocoder: VocoderRunner, mels: list[np.ndarray], log_floor: float) -> 
     batch, frame_lengths = pad_mels(mels, log_floor)
     audio, sample_lengths = vocoder(batch, frame_lengths)
     return [audio[row, : int(n)].numpy() for row, n in enumerate(sample_lengths)]
+
+
+# The neural vocoder is convolutional at the frame rate: an output frame depends on 21 mel frames either side
+# (the embedding and six depthwise convolutions of kernel 7) plus the inverse STFT's overlap (n_fft / hop = 4).
+# A long mel is vocoded in windows with more context than that on both sides and the centres are joined: the
+# same audio (to float rounding), with memory bounded by the window instead of the request.
+VOCODER_CONTEXT_FRAMES = 32
+VOCODER_WINDOW_FRAMES = 2048
+
+
+def vocode_windowed(
+    vocoder: VocoderRunner, mel: np.ndarray, log_floor: float, hop_length: int,
+    window: int = VOCODER_WINDOW_FRAMES, context: int = VOCODER_CONTEXT_FRAMES,
+) -> np.ndarray:
+    """One utterance's waveform, ((frames - 1) * hop samples), computed `window` frames at a time."""
+    frames = mel.shape[1]
+    if frames <= window + 2 * context:
+        return vocode(vocoder, [mel], log_floor)[0]
+    pieces = []
+    for start in range(0, frames - 1, window):
+        end = min(start + window, frames - 1)  # this piece is the samples of frames [start, end)
+        first, last = max(0, start - context), min(frames, end + context + 1)
+        audio = vocode(vocoder, [mel[:, first:last]], log_floor)[0]
+        pieces.append(audio[(start - first) * hop_length : (end - first) * hop_length])
+    return np.concatenate(pieces)

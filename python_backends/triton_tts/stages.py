@@ -16,7 +16,10 @@ import torch
 from triton_tts.acoustic import MAX_FRAMES
 from triton_tts.errors import InvalidRequest
 from triton_tts.frontend import MAX_RATE, MIN_RATE
-from triton_tts.pipeline import AcousticInput, AcousticRunner, VocoderRunner, generate_mels, run_in_chunks, vocode
+from triton_tts.neural_vocoder import NeuralVocoder
+from triton_tts.pipeline import (
+    VOCODER_WINDOW_FRAMES, AcousticInput, AcousticRunner, VocoderRunner, generate_mels, run_in_chunks, vocode, vocode_windowed,
+)
 from triton_tts.voice_config import MelConfig, VoiceConfig
 
 
@@ -74,10 +77,12 @@ class AcousticStage:
 class VocoderStage:
     """Log-mels -> waveforms, batched."""
 
-    def __init__(self, mel: MelConfig, vocoder: VocoderRunner, compute_batch_size: int = 1) -> None:
+    def __init__(self, mel: MelConfig, vocoder: VocoderRunner, compute_batch_size: int = 1, window_frames: int | None = None) -> None:
+        """`window_frames`: vocode longer mels window by window (the neural vocoder; Griffin-Lim is not local)."""
         self.mel = mel
         self.vocoder = vocoder
         self.compute_batch_size = compute_batch_size
+        self.window_frames = window_frames
         self.n_mels = mel.n_mels
 
     @property
@@ -97,7 +102,24 @@ class VocoderStage:
         self.run([np.full((self.n_mels, 40), -5.0, dtype=np.float32)] * 2)
 
     def run(self, mels: list[np.ndarray]) -> list[np.ndarray]:
-        return run_in_chunks(mels, self.compute_batch_size, lambda m: m.shape[1], partial(vocode, self.vocoder, log_floor=self.mel.log_floor))
+        """Short mels in padded batches; a mel longer than a window alone, window by window (bounded memory)."""
+        if self.window_frames is None:
+            return run_in_chunks(mels, self.compute_batch_size, lambda m: m.shape[1], self._vocode)
+        long = {i for i, m in enumerate(mels) if m.shape[1] > self.window_frames}
+        short = run_in_chunks([m for i, m in enumerate(mels) if i not in long], self.compute_batch_size, lambda m: m.shape[1], self._vocode)
+        results = iter(short)
+        return [
+            vocode_windowed(self.vocoder, m, self.mel.log_floor, self.mel.hop_length, self.window_frames) if i in long else next(results)
+            for i, m in enumerate(mels)
+        ]
+
+    def _vocode(self, mels: list[np.ndarray]) -> list[np.ndarray]:
+        return vocode(self.vocoder, mels, self.mel.log_floor)
+
+
+def window_frames_for(vocoder: torch.nn.Module) -> int | None:
+    """The neural vocoder is local (windows give the same audio); Griffin-Lim's phase search is not."""
+    return VOCODER_WINDOW_FRAMES if isinstance(vocoder, NeuralVocoder) else None
 
 
 def set_torch_threads(threads: int) -> None:

@@ -8,7 +8,7 @@ import triton_python_backend_utils as pb_utils
 from triton_tts.model_config import parameter, voice_dir
 from triton_tts.observability import StageObserver, Traced, traced, finish_request, run_traced
 from triton_tts.runtimes import DEFAULT_RUNTIME, vocoder_runner
-from triton_tts.stages import VocoderStage, set_torch_threads
+from triton_tts.stages import VocoderStage, set_torch_threads, window_frames_for
 from triton_tts.triton_batch import execute_batch
 from triton_tts.voice import load_vocoder
 from triton_tts.voice_config import load_voice_config
@@ -24,7 +24,7 @@ class TritonPythonModel:
         mel, self.voices = voice_config.mel, list(voice_config.speakers)
         vocoder = load_vocoder(parameter(config, "vocoder", "neural"), directory, mel)
         runner = vocoder_runner(vocoder, parameter(config, "runtime", DEFAULT_RUNTIME), threads)
-        self.stage = VocoderStage(mel, runner, int(parameter(config, "compute_batch_size", "1")))
+        self.stage = VocoderStage(mel, runner, int(parameter(config, "compute_batch_size", "1")), window_frames_for(vocoder))
         self.stage.warm_up()
         self.sample_rate = np.array([[self.stage.sample_rate]], dtype=np.int32)
         self.observer = StageObserver(pb_utils, "vocoder")
