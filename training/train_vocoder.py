@@ -3,7 +3,8 @@
 Losses: log-mel L1 and multi-resolution STFT (spectral convergence + log magnitude) on the synthesised
 waveform, and, from `adversarial_from` on, multi-period and multi-resolution discriminators with feature
 matching (training.discriminators): spectral losses alone left audible buzz (see docs/voice.md).
-`--init DIR` starts from a trained vocoder (same sizes and mel settings) instead of random weights.
+`--init DIR` starts from a trained vocoder (same sizes and mel settings) instead of random weights;
+`--student-mels DIR` trains on that voice's acoustic-model mels (StudentSegments); `--device cuda` on a GPU.
 Run: python -m training.train_vocoder --data data/joe --run runs/vocoder --out voices/default
 """
 
