@@ -62,6 +62,17 @@ def check_rate(rate: float | None) -> float:
     return float(rate)
 
 
+def speakable(segments: list[list], max_phonemes: int, minimum: int = 1) -> list[list]:
+    """The segments with at least `minimum` tokens; InvalidRequest when none is left or all are over the cap."""
+    segments = [s for s in segments if len(s) >= minimum]
+    if not segments:
+        raise InvalidRequest("TEXT has nothing to speak (no letters or digits): send words", "nothing_to_speak")
+    count = sum(len(s) for s in segments)
+    if count > max_phonemes:
+        raise InvalidRequest(f"TEXT is {count} phonemes long; this deployment takes at most {max_phonemes}: split it", "too_many_phonemes")
+    return segments
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences are synthesized as separate rows: attention stays short and each keeps its own intonation."""
     return [s for s in _SENTENCE_BREAK.split(text) if s.strip()]
@@ -97,12 +108,7 @@ class TextFrontend:
             for sentence in split_sentences(normalize(decode_text(text)))
             for row in text_to_ids(sentence, espeak_voice, self.config.inventory, self.config.phonemizer)
         ]
-        segments = [s for s in segments if len(s) > 2]  # more than the sentence start and end marks
-        if not segments:
-            raise InvalidRequest("TEXT has nothing to speak (no letters or digits): send words", "nothing_to_speak")
-        count = sum(len(s) for s in segments)
-        if count > self.max_phonemes:
-            raise InvalidRequest(f"TEXT is {count} phonemes long; this deployment takes at most {self.max_phonemes}: split it", "too_many_phonemes")
+        segments = speakable(segments, self.max_phonemes, minimum=3)  # more than the sentence start and end marks
         return PhonemizedRequest(
             ids=np.concatenate([np.asarray(s, dtype=np.int64) for s in segments]),
             segment_lengths=np.asarray([len(s) for s in segments], dtype=np.int64),

@@ -11,13 +11,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from triton_tts.errors import InvalidRequest
-from triton_tts.frontend import MAX_PHONEMES, check_rate, decode_text, split_sentences
+from triton_tts.frontend import MAX_PHONEMES, check_rate, decode_text, speakable, split_sentences
 from triton_tts.normalize import normalize
 from triton_tts.phonemes import phonemize_ipa
 from triton_tts.piper import PiperVoice
 
 REFERENCE_VOICE = "en_us_joe_piper"
-ESPEAK_VOICE = "en-us"
 
 
 @dataclass(frozen=True)
@@ -39,15 +38,9 @@ class PiperReference:
         if name and name != REFERENCE_VOICE:
             raise InvalidRequest(f"unknown VOICE {name!r}; available voices: {REFERENCE_VOICE}", "unknown_voice")
         pace = check_rate(rate)
-        known = self.voice.id_map
-        sentences = [[t for t in phonemize_ipa(s, ESPEAK_VOICE) if t in known] for s in split_sentences(normalize(decode_text(text)))]
-        sentences = [s for s in sentences if s]
-        if not sentences:
-            raise InvalidRequest("TEXT has nothing to speak (no letters or digits): send words", "nothing_to_speak")
-        count = sum(len(s) for s in sentences)
-        if count > MAX_PHONEMES:
-            raise InvalidRequest(f"TEXT is {count} phonemes long; this deployment takes at most {MAX_PHONEMES}: split it", "too_many_phonemes")
-        return ReferenceRequest(sentences, pace)
+        known, espeak_voice = self.voice.id_map, self.voice.config["espeak"]["voice"]
+        sentences = [[t for t in phonemize_ipa(s, espeak_voice) if t in known] for s in split_sentences(normalize(decode_text(text)))]
+        return ReferenceRequest(speakable(sentences, MAX_PHONEMES), pace)
 
     def synthesize(self, request: ReferenceRequest) -> np.ndarray:
         """The sentences spoken one by one, joined (as Piper does)."""
