@@ -12,7 +12,9 @@ import torch
 
 from tests.conftest import DEFAULT_VOICE_DIR, REPO
 from training.recipe import VocoderRecipe
-from training.train_vocoder import train
+from training.audio_pack import compress, decompress
+from training.discriminators import Discriminators
+from training.train_vocoder import WallClockSchedule, train
 from triton_tts.neural_vocoder import InverseSTFT, NeuralVocoder, NeuralVocoderConfig
 from triton_tts.pipeline import vocode, vocode_windowed
 from triton_tts.runtimes import vocoder_runner
@@ -95,3 +97,26 @@ def test_long_mels_vocoded_in_windows_give_the_whole_utterances_audio() -> None:
         windowed = vocode_windowed(vocoder, mel, vocoder.mel.log_floor, vocoder.mel.hop_length, window=window)
         assert windowed.shape == whole.shape == ((1000 - 1) * 256,)
         assert np.abs(windowed - whole).max() <= 1e-4 * np.abs(whole).max()
+
+
+def test_wall_clock_schedule_fits_the_steps_measured_after_warm_up(monkeypatch: pytest.MonkeyPatch) -> None:
+    clock = iter([0.0, 30.0, 35.0])  # start; warm-up done after a slow first step; 50 probe steps at 0.1 s
+    monkeypatch.setattr("training.train_vocoder.time.monotonic", lambda: next(clock))
+    schedule = WallClockSchedule(total_steps=100_000, minutes=2.0, warmup=10, probe=50)
+    assert schedule.update(0) == 100_000
+    assert schedule.update(10) == 100_000
+    assert schedule.update(60) == 60 + 850  # (120 s - 35 s) / 0.1 s per step
+    assert WallClockSchedule(total_steps=7, minutes=None).update(3) == 7
+
+
+def test_spectrogram_discriminators_judge_each_resolution() -> None:
+    discriminators = Discriminators((8, 8, 8, 8), resolutions=((256, 64), (512, 128)))
+    scores = discriminators(torch.randn(2, 4096))
+    assert len(scores) == 5 + 2
+    assert all(s.shape[0] == 2 and len(features) > 0 for s, features in scores)
+
+
+def test_audio_pack_is_lossless(tmp_path: Path) -> None:
+    samples = np.random.default_rng(0).normal(0, 9000, 50_000).clip(-32768, 32767).astype(np.int16)
+    samples[:4] = [32767, -32768, 32767, -32768]  # differences that wrap around int16
+    assert np.array_equal(decompress(*compress(samples)), samples)

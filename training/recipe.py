@@ -54,6 +54,20 @@ class VocoderRecipe:
     steps: int = 6000
     adversarial_from: int = 0  # step at which the discriminators join (0: from the start of a fine-tune)
     validation_clips: int = 48
+    discriminator_channels: tuple[int, ...] = (16, 32, 64, 128)  # multi-period, per layer
+    discriminator_resolutions: tuple[tuple[int, int], ...] = ()  # (n_fft, hop) of each spectrogram discriminator
+
+    @classmethod
+    def gpu(cls) -> "VocoderRecipe":
+        """A lent GPU's recipe: longer segments, bigger batches, both discriminator kinds at useful sizes; its
+        run is bounded by wall time (train_vocoder --minutes), `steps` is only the schedule's ceiling."""
+        return cls(
+            segment_frames=64,
+            batch_size=32,
+            steps=40000,
+            discriminator_channels=(32, 64, 128, 256),
+            discriminator_resolutions=((512, 128), (1024, 256), (2048, 512)),
+        )
 
     @classmethod
     def quick(cls) -> "VocoderRecipe":

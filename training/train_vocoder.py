@@ -131,10 +131,10 @@ def validate(model: NeuralVocoder, loss: SpectralLoss, clips: list[torch.Tensor]
 class TrainingState(nn.Module):
     """Generator and discriminators under one state dict, so one checkpoint resumes both."""
 
-    def __init__(self, generator: NeuralVocoder) -> None:
+    def __init__(self, generator: NeuralVocoder, recipe: VocoderRecipe) -> None:
         super().__init__()
         self.generator = generator
-        self.discriminators = Discriminators()
+        self.discriminators = Discriminators(recipe.discriminator_channels, recipe.discriminator_resolutions)
 
 
 class Optimizers:
@@ -185,20 +185,49 @@ def step_losses(
     return parts
 
 
+class WallClockSchedule:
+    """The step count that fits a wall-time budget, so that a lent machine's minutes end with a decayed
+    learning rate and a checkpoint, not a kill. The speed is measured over `probe` steps after `warmup`
+    steps (the first GPU steps pay for CUDA start-up and cuDNN's search, 26 s for one on an H200)."""
+
+    def __init__(self, total_steps: int, minutes: float | None, warmup: int = 10, probe: int = 50) -> None:
+        self.total, self.minutes, self.warmup, self.probe = total_steps, minutes, warmup, probe
+        self.first_step: int | None = None
+        self.deadline = self.probe_started = 0.0
+
+    def update(self, step: int) -> int:
+        """The total steps for this run, given that `step` steps are done."""
+        if self.minutes is None:
+            return self.total
+        now = time.monotonic()
+        if self.first_step is None:
+            self.first_step, self.deadline = step, now + self.minutes * 60
+        elif step - self.first_step == self.warmup:
+            self.probe_started = now
+        elif step - self.first_step == self.warmup + self.probe:
+            seconds_per_step = (now - self.probe_started) / self.probe
+            self.total = min(self.total, step + max(0, int((self.deadline - now) / seconds_per_step)))
+            logger.info("%.3f s per step: %d steps end %.1f minutes after the start", seconds_per_step, self.total, self.minutes)
+        return self.total
+
+
 def train(
     data_dir: Path, run_dir: Path, recipe: VocoderRecipe, threads: int = 2, init: Path | None = None, device: str = "cpu",
-    student: Path | None = None,
+    student: Path | None = None, minutes: float | None = None,
 ) -> tuple[NeuralVocoder, dict, list[float]]:
-    """Train (resuming from `run_dir` if it holds a checkpoint) on `device`; returns the model (on the CPU), its
-    provenance and the loss history. A checkpoint resumes on either device. With `student` (a voice directory),
-    the inputs are that acoustic model's mels (StudentSegments) instead of the teacher audio's own."""
+    """Train (resuming from `run_dir` if it holds a checkpoint) on `device`, for at most `minutes` of wall time
+    when given; returns the model (on the CPU), its provenance and the loss history. A checkpoint resumes on
+    either device. With `student` (a voice directory), the inputs are that acoustic model's mels
+    (StudentSegments) instead of the teacher audio's own."""
     torch.set_num_threads(threads)
+    torch.backends.cudnn.benchmark = True  # fixed segment shapes: let cuDNN pick its fastest convolutions
+    torch.backends.cuda.matmul.allow_tf32 = torch.backends.cudnn.allow_tf32 = True
     clips = load_audio_clips(data_dir, "train")
     torch.manual_seed(recipe.seed)
     generator = load_neural_vocoder(init, recipe.mel).train() if init else NeuralVocoder(recipe.mel, recipe.model)
     if generator.config != recipe.model:
         raise ValueError(f"--init {init} has sizes {generator.config}, the recipe wants {recipe.model}")
-    state = TrainingState(generator).to(device)
+    state = TrainingState(generator, recipe).to(device)
     loss = SpectralLoss(recipe.mel).to(device)
     optimizers = Optimizers(state, recipe)
     rng = random.Random(recipe.seed)
@@ -206,21 +235,26 @@ def train(
     state.train()
     samples = recipe.segment_frames * recipe.mel.hop_length
     segments = StudentSegments(student, data_dir) if student else None
-    progress = tqdm(total=recipe.steps, initial=step, desc="vocoder", unit="step")
-    while step < recipe.steps:
+    schedule = WallClockSchedule(recipe.steps, minutes)
+    total = schedule.update(step)
+    progress = tqdm(total=total, initial=step, desc="vocoder", unit="step", mininterval=10 if device != "cpu" else 0.1)
+    while step < total:
         mel = None
         if segments:
             mel, target = segments.sample(recipe.batch_size, recipe.segment_frames + 1, rng)
             mel = mel.to(device)
         else:
             target = sample_segments(clips, recipe.batch_size, samples, rng)
-        optimizers.set_learning_rate(learning_rate(step, recipe.learning_rate, recipe.warmup_steps, recipe.steps))
+        optimizers.set_learning_rate(learning_rate(step, recipe.learning_rate, recipe.warmup_steps, total))
         parts = step_losses(state, loss, optimizers, target.to(device), step >= recipe.adversarial_from, mel)
         step += 1
+        total = schedule.update(step)
+        progress.total = total
         history.append(parts["mel_l1"].item())
         progress.update(1)
-        progress.set_postfix({k: f"{v.item():.3f}" for k, v in parts.items()})
-        if step % 250 == 0 or step == recipe.steps:
+        if step % 25 == 0:
+            progress.set_postfix({k: f"{v.item():.3f}" for k, v in parts.items()}, refresh=False)
+        if step % 250 == 0 or step == total:
             save_checkpoint(run_dir, state, optimizers, step, history, started, rng)
     progress.close()
     generator = generator.cpu()
@@ -233,6 +267,11 @@ def train(
         "clips": len(clips),
         "steps": step,
         "adversarial_from": recipe.adversarial_from,
+        "segment_frames": recipe.segment_frames,
+        "batch_size": recipe.batch_size,
+        "discriminators": {"period_channels": list(recipe.discriminator_channels),
+                           "resolutions": [list(r) for r in recipe.discriminator_resolutions]},
+        "device": torch.cuda.get_device_name() if device.startswith("cuda") else "cpu",
         "init": str(init) if init else None,
         "student_mels": str(student) if student else None,
         "train_seconds": round(time.monotonic() - started),
@@ -253,12 +292,14 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--device", default="cpu", help="cpu or cuda (a lent GPU: the adversarial steps are ~100x faster)")
     parser.add_argument("--student-mels", type=Path, help="a voice directory: train on its acoustic model's mels")
+    parser.add_argument("--recipe", choices=("cpu", "gpu"), default="cpu", help="gpu: VocoderRecipe.gpu (bigger batches and discriminators)")
+    parser.add_argument("--minutes", type=float, help="wall-time budget: the schedule shrinks to the steps that fit")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
-    recipe = VocoderRecipe.quick() if args.quick else VocoderRecipe()
+    recipe = VocoderRecipe.quick() if args.quick else VocoderRecipe.gpu() if args.recipe == "gpu" else VocoderRecipe()
     if args.steps:
         recipe = replace(recipe, steps=args.steps)
-    model, provenance, _ = train(args.data, args.run, recipe, args.threads, args.init, args.device, args.student_mels)
+    model, provenance, _ = train(args.data, args.run, recipe, args.threads, args.init, args.device, args.student_mels, args.minutes)
     save_neural_vocoder(args.out, model, provenance)
     logger.info("vocoder written to %s", args.out)
 
