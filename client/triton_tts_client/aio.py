@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import random
-from typing import Sequence
+from typing import AsyncIterator, Sequence
 
 import grpc
 
@@ -14,7 +14,7 @@ from triton_tts_client._proto.inference_pb2_grpc import GRPCInferenceServiceStub
 from triton_tts_client.audio import Audio
 from triton_tts_client.client import make_options, open_channel
 from triton_tts_client.errors import TTSError
-from triton_tts_client.retrying import Attempts
+from triton_tts_client.retrying import Attempts, StreamAttempt
 
 
 class AsyncTTSClient:
@@ -43,6 +43,35 @@ class AsyncTTSClient:
     async def synthesize(self, text: str, voice: str | None = None, rate: float = 1.0, *, deadline_s: float | None = None, request_id: str | None = None) -> Audio:
         request = protocol.synthesize_request(text, voice, rate, request_id)
         return protocol.parse_audio(await self._call("ModelInfer", request, deadline_s))
+
+    async def stream(self, text: str, voice: str | None = None, rate: float = 1.0, *, deadline_s: float | None = None, request_id: str | None = None) -> AsyncIterator[Audio]:
+        """Audio chunks as the server makes them; as TTSClient.stream (failover before the first chunk only;
+        leaving the loop early, or aclose(), cancels the server's work)."""
+        request = protocol.stream_request(text, voice, rate, request_id)
+        attempts = Attempts(self.options, self._rng, deadline_s)
+        for endpoint, sleep_s in attempts:
+            await asyncio.sleep(sleep_s)
+            sent_all = asyncio.Event()
+
+            async def requests():
+                yield request
+                await sent_all.wait()  # hold the request side open until the responses are read
+
+            call = self._stub(endpoint).ModelStreamInfer(requests(), timeout=attempts.remaining(), metadata=self.options.metadata)
+            attempt = StreamAttempt(attempts, endpoint)
+            try:
+                async for message in call:
+                    chunk = attempt.chunk(message)
+                    if chunk is None:
+                        return
+                    yield chunk
+                raise attempt.unfinished()
+            except grpc.RpcError as exc:
+                attempt.failed(exc)
+            finally:
+                sent_all.set()
+                call.cancel()
+        raise attempts.exhausted()
 
     async def voices(self) -> list[str]:
         return protocol.parse_voices(await self._call("ModelInfer", protocol.voices_request(), None))

@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import random
+import threading
 import time
-from typing import Sequence
+from typing import Iterator, Sequence
 
 import grpc
 
@@ -14,7 +15,7 @@ from triton_tts_client._proto.inference_pb2_grpc import GRPCInferenceServiceStub
 from triton_tts_client.audio import Audio
 from triton_tts_client.errors import TTSError
 from triton_tts_client.options import ClientOptions
-from triton_tts_client.retrying import Attempts
+from triton_tts_client.retrying import Attempts, StreamAttempt
 
 
 def open_channel(channels, endpoint: str, options: ClientOptions):
@@ -64,6 +65,35 @@ class TTSClient:
         """Speak `text` (one utterance, up to 2000 characters) and return its audio."""
         request = protocol.synthesize_request(text, voice, rate, request_id)
         return protocol.parse_audio(self._call("ModelInfer", request, deadline_s))
+
+    def stream(self, text: str, voice: str | None = None, rate: float = 1.0, *, deadline_s: float | None = None, request_id: str | None = None) -> Iterator[Audio]:
+        """Speak `text`, yielding audio chunks as the server makes them (joined, they equal synthesize()'s audio).
+
+        Fails over to the next endpoint only before the first chunk (after it, a listener has heard audio).
+        The deadline covers the whole stream; leaving the loop early (or close()) cancels the server's work.
+        """
+        request = protocol.stream_request(text, voice, rate, request_id)
+        attempts = Attempts(self.options, self._rng, deadline_s)
+        for endpoint, sleep_s in attempts:
+            time.sleep(sleep_s)
+            sent_all = threading.Event()
+            call = self._stub(endpoint).ModelStreamInfer(
+                protocol.one_request(request, sent_all.wait), timeout=attempts.remaining(), metadata=self.options.metadata
+            )
+            attempt = StreamAttempt(attempts, endpoint)
+            try:
+                for message in call:
+                    chunk = attempt.chunk(message)
+                    if chunk is None:
+                        return
+                    yield chunk
+                raise attempt.unfinished()
+            except grpc.RpcError as exc:
+                attempt.failed(exc)
+            finally:
+                sent_all.set()
+                call.cancel()
+        raise attempts.exhausted()
 
     def voices(self) -> list[str]:
         """The speaker names the service offers (the first is the default)."""

@@ -7,15 +7,23 @@ from __future__ import annotations
 
 import struct
 import uuid
+from typing import Callable, Iterator
 
+import grpc
 import numpy as np
 
 from triton_tts_client._proto import inference_pb2 as pb
 from triton_tts_client.audio import Audio
-from triton_tts_client.errors import ServerError
+from triton_tts_client.errors import ServerError, TTSError, from_grpc
+
+STATUS_NAMES = {code.name: code for code in grpc.StatusCode}
 
 TTS_MODEL = "tts"
+STREAM_MODEL = "tts_stream"
 VOICES_MODEL = "voices"
+# Asks Triton for an empty response flagged final after a decoupled model's last chunk: the end of a stream.
+EMPTY_FINAL_RESPONSE = "triton_enable_empty_final_response"
+FINAL_RESPONSE = "triton_final_response"
 
 
 def bytes_tensor(*values: bytes) -> bytes:
@@ -32,12 +40,15 @@ def parse_bytes_tensor(raw: bytes) -> list[bytes]:
     return values
 
 
-def synthesize_request(text: str, voice: str | None = None, rate: float = 1.0, request_id: str | None = None) -> pb.ModelInferRequest:
-    """One utterance for the `tts` ensemble; VOICE and RATE are sent only when they differ from the defaults.
+def synthesize_request(
+    text: str, voice: str | None = None, rate: float = 1.0, request_id: str | None = None, model: str = TTS_MODEL
+) -> pb.ModelInferRequest:
+    """One utterance for the `tts` ensemble (or `tts_stream`); VOICE and RATE are sent only when they differ
+    from the defaults.
 
     The server validates text, voice and rate (one source of truth) and answers INVALID_ARGUMENT.
     """
-    request = pb.ModelInferRequest(model_name=TTS_MODEL, id=request_id or uuid.uuid4().hex)
+    request = pb.ModelInferRequest(model_name=model, id=request_id or uuid.uuid4().hex)
     request.inputs.add(name="TEXT", datatype="BYTES", shape=[1, 1])
     request.raw_input_contents.append(bytes_tensor(text.encode("utf-8")))
     if voice:
@@ -67,6 +78,38 @@ def parse_audio(response: pb.ModelInferResponse) -> Audio:
     samples = np.frombuffer(audio_raw, dtype="<f4").astype(np.float32)
     sample_rate = int(np.frombuffer(rate_raw, dtype="<i4")[0])
     return Audio(samples, sample_rate, response.id)
+
+
+def stream_request(text: str, voice: str | None = None, rate: float = 1.0, request_id: str | None = None) -> pb.ModelInferRequest:
+    """One utterance for `tts_stream`, asking for the empty final response that marks the end of its chunks."""
+    request = synthesize_request(text, voice, rate, request_id, STREAM_MODEL)
+    request.parameters[EMPTY_FINAL_RESPONSE].bool_param = True
+    return request
+
+
+def one_request(request: pb.ModelInferRequest, wait: Callable[[], object]) -> Iterator[pb.ModelInferRequest]:
+    """A stream's request side: the one request, then held open until `wait` returns, because a client that
+    half-closes its side early may lose the responses still coming."""
+    yield request
+    wait()
+
+
+def parse_stream_response(message: pb.ModelStreamInferResponse) -> Audio | None:
+    """One chunk of a stream, or None for the final empty response; an in-band error raises."""
+    if message.error_message:
+        raise stream_error(message.error_message)
+    response = message.infer_response
+    if not response.outputs and response.parameters[FINAL_RESPONSE].bool_param:
+        return None
+    return parse_audio(response)
+
+
+def stream_error(message: str) -> TTSError:
+    """A stream carries errors as text alone: the model starts its message with the gRPC status name."""
+    code, _, details = message.partition(": ")
+    if code in STATUS_NAMES:
+        return from_grpc(STATUS_NAMES[code], details)
+    return ServerError(message)
 
 
 def voices_request() -> pb.ModelInferRequest:

@@ -11,7 +11,9 @@ from typing import Iterator
 
 import grpc
 
-from triton_tts_client.errors import DeadlineExceededError, ServiceUnavailableError, TTSError, from_grpc, is_retryable
+from triton_tts_client import protocol
+from triton_tts_client.audio import Audio
+from triton_tts_client.errors import DeadlineExceededError, ServerError, ServiceUnavailableError, TTSError, from_grpc, is_retryable
 from triton_tts_client.options import ClientOptions
 
 
@@ -52,3 +54,26 @@ class Attempts:
         exhausted = ServiceUnavailableError(f"every endpoint failed; last: {error}", error.code)
         exhausted.__cause__ = cause
         return exhausted
+
+
+class StreamAttempt:
+    """One endpoint's try at a stream: a failure before the first chunk may fail over (Attempts.failed);
+    after it, the listener has heard audio, so the error is raised."""
+
+    def __init__(self, attempts: Attempts, endpoint: str) -> None:
+        self.attempts, self.endpoint = attempts, endpoint
+        self.started = False
+
+    def chunk(self, message) -> Audio | None:
+        """The message's audio chunk, or None at the end of the stream."""
+        chunk = protocol.parse_stream_response(message)
+        self.started = self.started or chunk is not None
+        return chunk
+
+    def failed(self, exc: grpc.RpcError) -> None:
+        if self.started:
+            raise from_grpc(exc.code(), exc.details(), self.endpoint) from exc
+        self.attempts.failed(exc, self.endpoint)
+
+    def unfinished(self) -> TTSError:
+        return ServerError("the stream ended without its final response", "UNKNOWN", self.endpoint)

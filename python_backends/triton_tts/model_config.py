@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 VOICE_DIR_ENV = "TTS_VOICE_DIR"
@@ -17,3 +18,12 @@ def voice_dir(model_config: dict, model_directory: str) -> Path:
     """$TTS_VOICE_DIR if set, else the `voice_dir` parameter (relative paths start at the model's directory)."""
     configured = os.environ.get(VOICE_DIR_ENV) or parameter(model_config, "voice_dir", "../../voices/default")
     return (Path(model_directory) / configured).resolve()
+
+
+def stage_parameter(model_directory: str, stage: str, name: str, default: str) -> str:
+    """A parameter of another model's config.pbtxt in the same repository: one source for a limit two models
+    enforce (the streaming model takes the text frontend's)."""
+    path = Path(model_directory).parent / stage / "config.pbtxt"
+    pattern = rf'parameters \{{ key: "{re.escape(name)}", value: \{{ string_value: "([^"]*)"'
+    match = re.search(pattern, path.read_text()) if path.exists() else None
+    return match.group(1) if match else default

@@ -30,6 +30,8 @@ COMPUTE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0,
 RTF_BUCKETS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 5.0]
 LATENCY_BUCKETS = [0.025, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 3.0, 5.0, 10.0, 30.0]
 BATCH_BUCKETS = [1, 2, 4, 8, 16, 32, 64]
+TTFA_BUCKETS = [0.01, 0.025, 0.05, 0.075, 0.1, 0.15, 0.2, 0.3, 0.5, 0.75, 1.0, 2.0, 5.0]
+CHUNK_BUCKETS = [1, 2, 3, 4, 6, 8, 16, 32, 64, 128]
 LOG_LEVEL_ENV, LOG_TEXT_ENV = "TTS_LOG_LEVEL", "TTS_LOG_TEXT"
 
 
@@ -60,8 +62,12 @@ NO_TRACE = np.zeros(TRACE_SIZE, dtype=np.int64)  # sent on when a stage was call
 
 def read_trace(tensor: Any) -> RequestTrace | None:
     """A stage's optional TRACE input tensor (absent or all zeros: the stage was called directly)."""
-    values = None if tensor is None else tensor.as_numpy()
-    if values is None or values.size != TRACE_SIZE or int(values.reshape(-1)[0]) == 0:
+    return None if tensor is None else trace_from_array(tensor.as_numpy())
+
+
+def trace_from_array(values: np.ndarray) -> RequestTrace | None:
+    """A TRACE tensor's values (all zeros: no trace)."""
+    if values.size != TRACE_SIZE or int(values.reshape(-1)[0]) == 0:
         return None
     return RequestTrace(*(int(v) for v in values.reshape(-1)))
 
@@ -83,6 +89,9 @@ METRICS = {
     "latency": ("tts_request_duration_seconds", "Time from the frontend's start to the last stage's end, per request", "HISTOGRAM", ("voice",)),
     "compute": ("tts_stage_compute_seconds", "Compute time of one execute() call", "HISTOGRAM", ("stage",)),
     "batch": ("tts_batch_size", "Requests per execute() call", "HISTOGRAM", ("stage",)),
+    "ttfa": ("tts_time_to_first_audio_seconds", "Streaming: time from a request's arrival to its first audio chunk", "HISTOGRAM", ("voice",)),
+    "chunks": ("tts_stream_chunks", "Streaming: audio chunks sent per completed request", "HISTOGRAM", ("voice",)),
+    "cancelled": ("tts_stream_cancelled_total", "Streaming requests stopped early: the client cancelled or its deadline passed", "COUNTER", ("voice",)),
 }
 
 
@@ -134,6 +143,15 @@ class StageMetrics:
         self._metric("latency", LATENCY_BUCKETS, voice=voice).observe(pipeline_seconds)
         if audio_seconds > 0:
             self._metric("rtf", RTF_BUCKETS, voice=voice).observe(pipeline_seconds / audio_seconds)
+
+    def first_audio(self, voice: str, seconds: float) -> None:
+        self._metric("ttfa", TTFA_BUCKETS, voice=voice).observe(seconds)
+
+    def streamed(self, voice: str, chunks: int) -> None:
+        self._metric("chunks", CHUNK_BUCKETS, voice=voice).observe(chunks)
+
+    def cancelled(self, voice: str) -> None:
+        self._metric("cancelled", voice=voice).increment(1)
 
 
 class JsonFormatter(logging.Formatter):

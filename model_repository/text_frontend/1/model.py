@@ -1,25 +1,15 @@
 """Triton stage `text_frontend`: tensors in and out; the logic is triton_tts.frontend."""
 
 import json
-import logging
-import time
 
 import numpy as np
 import triton_python_backend_utils as pb_utils
 
 from triton_tts.frontend import MAX_PHONEMES, PhonemizedRequest, TextFrontend
+from triton_tts.frontend_request import phonemize_request
 from triton_tts.model_config import parameter, voice_dir
-from triton_tts.observability import (
-    RequestTrace,
-    StageObserver,
-    Traced,
-    log_request,
-    log_text_enabled,
-    new_server_id,
-    request_id_of,
-    server_request_id,
-)
-from triton_tts.triton_batch import execute_batch, optional_scalar
+from triton_tts.observability import StageObserver, Traced
+from triton_tts.triton_batch import execute_batch
 from triton_tts.voice_config import load_voice_config
 
 
@@ -33,20 +23,7 @@ class TritonPythonModel:
         self.voices = list(self.voice_config.speakers)
 
     def _decode(self, request) -> Traced[PhonemizedRequest]:
-        started = time.time_ns()
-        client_id = request_id_of(request)
-        server_id = 0 if client_id else new_server_id()
-        request_id = client_id or server_request_id(server_id)
-        text, rate = optional_scalar(pb_utils, request, "TEXT"), optional_scalar(pb_utils, request, "RATE")
-        if log_text_enabled():
-            log_request(self.observer.log, logging.DEBUG, request_id=request_id, text=bytes(text).decode("utf-8", "replace"))
-        result = self.frontend.process(text, optional_scalar(pb_utils, request, "VOICE"), None if rate is None else float(rate))
-        characters = len(bytes(text).decode("utf-8"))
-        self.observer.metrics.accepted(self.voices[result.speaker], characters, result.ids.size)
-        trace = RequestTrace(
-            started, result.speaker, characters, result.ids.size, frontend_ns=time.time_ns() - started, server_id=server_id
-        )
-        return Traced(request_id, result, trace)
+        return phonemize_request(pb_utils, request, self.frontend, self.observer, self.voices)
 
     @staticmethod
     def _encode(item: Traced[PhonemizedRequest]) -> list:

@@ -1,0 +1,36 @@
+"""Triton model `tts_stream` (decoupled): each request runs on a worker thread; the logic is
+triton_tts.stream_service.StreamingSynthesis."""
+
+import json
+from concurrent.futures import ThreadPoolExecutor
+
+import triton_python_backend_utils as pb_utils
+
+from triton_tts.frontend import MAX_PHONEMES, TextFrontend
+from triton_tts.model_config import parameter, stage_parameter, voice_dir
+from triton_tts.stream_service import StreamingSynthesis
+from triton_tts.streaming import ChunkSchedule
+from triton_tts.voice_config import load_voice_config
+
+
+class TritonPythonModel:
+    def initialize(self, args: dict) -> None:
+        config = json.loads(args["model_config"])
+        voice = load_voice_config(voice_dir(config, args["model_repository"]))
+        max_phonemes = int(stage_parameter(args["model_repository"], "text_frontend", "max_phonemes", str(MAX_PHONEMES)))
+        frontend = TextFrontend(voice, max_phonemes=max_phonemes)
+        frontend.process(b"Warm up.")
+        schedule = ChunkSchedule(
+            int(parameter(config, "first_chunk_frames", "24")),
+            float(parameter(config, "chunk_growth", "4")),
+            int(parameter(config, "max_chunk_frames", "1024")),
+        )
+        self.synthesis = StreamingSynthesis(pb_utils, frontend, voice.mel.hop_length, voice.mel.sample_rate, schedule)
+        self.workers = ThreadPoolExecutor(int(parameter(config, "max_streams", "64")), thread_name_prefix="tts_stream")
+
+    def execute(self, requests: list) -> None:
+        for request in requests:
+            self.workers.submit(self.synthesis.run, request)
+
+    def finalize(self) -> None:
+        self.workers.shutdown(wait=True)  # streams in flight finish (Triton waits for their final responses)

@@ -1,0 +1,34 @@
+"""A TTS request (TEXT, VOICE, RATE) through the text frontend, with its trace, metrics and log line.
+
+Shared by the `text_frontend` stage and the streaming model, which phonemizes in-process: a BLS call to the
+frontend would cost a hop before the first audio, and Triton 2.51's BLS responses lose the INVALID_ARG code
+(every stage error comes back INTERNAL), so bad input could not be told from a server fault.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any
+
+from triton_tts.frontend import PhonemizedRequest, TextFrontend
+from triton_tts.observability import (
+    RequestTrace, StageObserver, Traced, log_request, log_text_enabled, new_server_id, request_id_of, server_request_id,
+)
+from triton_tts.triton_batch import optional_scalar
+
+
+def phonemize_request(pb_utils: Any, request: Any, frontend: TextFrontend, observer: StageObserver, voices: list[str]) -> Traced[PhonemizedRequest]:
+    """The request's phoneme ids and trace; InvalidRequest (with what to fix) for bad input."""
+    started = time.time_ns()
+    client_id = request_id_of(request)
+    server_id = 0 if client_id else new_server_id()
+    request_id = client_id or server_request_id(server_id)
+    text, rate = optional_scalar(pb_utils, request, "TEXT"), optional_scalar(pb_utils, request, "RATE")
+    if log_text_enabled():
+        log_request(observer.log, logging.DEBUG, request_id=request_id, text=bytes(text).decode("utf-8", "replace"))
+    result = frontend.process(text, optional_scalar(pb_utils, request, "VOICE"), None if rate is None else float(rate))
+    characters = len(bytes(text).decode("utf-8"))
+    observer.metrics.accepted(voices[result.speaker], characters, result.ids.size)
+    trace = RequestTrace(started, result.speaker, characters, result.ids.size, frontend_ns=time.time_ns() - started, server_id=server_id)
+    return Traced(request_id, result, trace)

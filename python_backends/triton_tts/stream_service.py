@@ -1,0 +1,121 @@
+"""The streaming model `tts_stream`: one request through the served stages by BLS, its audio sent chunk by chunk.
+
+Why BLS calls into the existing stages rather than a second copy of the models: concurrent streams' sentences
+and chunks reach the same `acoustic` and `vocoder` instances as `tts` requests, so they batch together under
+load and the server holds one copy of each model. Each request runs on a worker thread (the decoupled
+transaction policy lets `execute` return at once); the thread only orchestrates, the stages compute.
+
+Per request: the text frontend in-process (frontend_request: validation, sentence segments), then the
+acoustic stage sentence by sentence, pulled by streaming.stream_audio only when the next chunk needs its
+frames, and the vocoder stage per chunk. Between calls the request is checked for cancellation (gRPC cancel or a passed deadline): a cancelled
+request makes no further stage call and ends with a CANCELLED error.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from typing import Any, Iterator
+
+import numpy as np
+
+from triton_tts.errors import InvalidRequest
+from triton_tts.frontend import PhonemizedRequest, TextFrontend
+from triton_tts.frontend_request import phonemize_request
+from triton_tts.observability import StageObserver, finish_request, log_request, request_id_of
+from triton_tts.streaming import ChunkSchedule, stream_audio
+
+
+class StageFailed(Exception):
+    """A stage answered a BLS call with an error (our own tensors: a server fault)."""
+
+
+class Cancelled(Exception):
+    """The client cancelled the request or its deadline passed."""
+
+
+class StreamingSynthesis:
+    """Runs one streaming request at a time per call of `run` (thread-safe: no shared mutable state but metrics)."""
+
+    def __init__(self, pb_utils: Any, frontend: TextFrontend, hop_length: int, sample_rate: int, schedule: ChunkSchedule) -> None:
+        self.pb = pb_utils
+        self.frontend = frontend
+        self.voices = list(frontend.config.speakers)
+        self.hop_length = hop_length
+        self.sample_rate = np.array([[sample_rate]], dtype=np.int32)
+        self.schedule = schedule
+        self.observer = StageObserver(pb_utils, "tts_stream")
+
+    def run(self, request: Any) -> None:
+        """Answer `request` on its response sender: AUDIO chunks, then an empty final response (or one error)."""
+        arrived = time.perf_counter()
+        sender = request.get_response_sender()
+        request_id = request_id_of(request)
+        voice, chunks = "unknown", 0
+        try:
+            try:
+                item = phonemize_request(self.pb, request, self.frontend, self.observer, self.voices)
+            except InvalidRequest as exc:
+                self.observer.rejected(request, exc)
+                self._fail(sender, str(exc), self.pb.TritonError.INVALID_ARG)
+                return
+            request_id, voice = item.request_id, self.voices[item.value.speaker]
+            mels = self._sentence_mels(item.value, request_id, sender)
+            samples = 0
+            for audio in stream_audio(mels, lambda mel: self._vocode(mel, request_id, sender), self.hop_length, self.schedule):
+                self._check(sender)
+                sender.send(self.pb.InferenceResponse(output_tensors=[
+                    self.pb.Tensor("AUDIO", audio[None, :].astype(np.float32, copy=False)), self.pb.Tensor("SAMPLE_RATE", self.sample_rate),
+                ]))
+                if chunks == 0:
+                    self.observer.metrics.first_audio(voice, time.perf_counter() - arrived)
+                chunks, samples = chunks + 1, samples + audio.size
+            sender.send(flags=self.pb.TRITONSERVER_RESPONSE_COMPLETE_FINAL)
+            self.observer.metrics.streamed(voice, chunks)
+            finish_request(self.observer, item, self.voices, samples / int(self.sample_rate[0, 0]))
+        except Cancelled:
+            self.observer.metrics.cancelled(voice)
+            log_request(self.observer.log, logging.INFO, request_id=request_id, stage="tts_stream", outcome="cancelled", chunks_sent=chunks)
+            self._fail(sender, "request cancelled by the client (or its deadline passed)", self.pb.TritonError.CANCELLED)
+        except Exception as exc:  # noqa: BLE001 - a bug fails this request with INTERNAL, never the model
+            self.observer.failed(request, exc)
+            self._fail(sender, f"internal error: {type(exc).__name__}: {exc}", self.pb.TritonError.INTERNAL)
+
+    def _sentence_mels(self, phonemized: PhonemizedRequest, request_id: str, sender: Any) -> Iterator[np.ndarray]:
+        """Each sentence's log-mel from the acoustic stage, one BLS call per sentence, on demand."""
+        speaker = np.array([[phonemized.speaker]], dtype=np.int64)
+        pace = np.array([[phonemized.pace]], dtype=np.float32)
+        for segment in np.split(phonemized.ids, np.cumsum(phonemized.segment_lengths)[:-1]):
+            inputs = [
+                self.pb.Tensor("PHONEME_IDS", segment[None, :].astype(np.int64)),
+                self.pb.Tensor("SEGMENT_LENGTHS", np.array([[segment.size]], dtype=np.int64)),
+                self.pb.Tensor("SPEAKER", speaker),
+                self.pb.Tensor("PACE", pace),
+            ]
+            yield self._infer("acoustic", request_id, inputs, ["MEL"], sender)["MEL"][0]
+
+    def _vocode(self, mel: np.ndarray, request_id: str, sender: Any) -> np.ndarray:
+        mel_tensor = self.pb.Tensor("MEL", np.ascontiguousarray(mel[None], dtype=np.float32))
+        return self._infer("vocoder", request_id, [mel_tensor], ["AUDIO"], sender)["AUDIO"][0]
+
+    def _infer(self, model: str, request_id: str, inputs: list[Any], outputs: list[str], sender: Any) -> dict[str, np.ndarray]:
+        """One BLS call; checked for cancellation first, so a cancelled request stops at its next stage call."""
+        self._check(sender)
+        response = self.pb.InferenceRequest(
+            model_name=model, inputs=inputs, requested_output_names=outputs, request_id=request_id
+        ).exec()
+        if response.has_error():
+            raise StageFailed(f"{model}: {response.error().message()}")
+        return {name: self.pb.get_output_tensor_by_name(response, name).as_numpy() for name in outputs}
+
+    @staticmethod
+    def _check(sender: Any) -> None:
+        if sender.is_cancelled():
+            raise Cancelled()
+
+    def _fail(self, sender: Any, message: str, code: Any) -> None:
+        """The request's one error response. A gRPC stream carries an error as text alone (no status), so the
+        message starts with the status name ("INVALID_ARGUMENT: ..."), which the SDK maps back."""
+        status = {self.pb.TritonError.INVALID_ARG: "INVALID_ARGUMENT", self.pb.TritonError.CANCELLED: "CANCELLED"}.get(code, "INTERNAL")
+        error = self.pb.TritonError(f"{status}: {message}", code)
+        sender.send(self.pb.InferenceResponse(error=error), flags=self.pb.TRITONSERVER_RESPONSE_COMPLETE_FINAL)

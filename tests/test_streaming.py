@@ -1,0 +1,65 @@
+"""Streaming without Triton: chunks joined equal the whole request's audio wherever the boundaries fall."""
+
+import numpy as np
+import pytest
+
+from tests.conftest import DEFAULT_VOICE_DIR
+from triton_tts.pipeline import vocode, vocode_windowed
+from triton_tts.streaming import ChunkSchedule, stream_audio
+from triton_tts.voice import load_neural_vocoder
+from triton_tts.voice_config import MelConfig
+
+
+@pytest.fixture(scope="module")
+def vocoder():
+    return load_neural_vocoder(DEFAULT_VOICE_DIR, MelConfig())
+
+
+def whole_audio(vocoder, mels: list[np.ndarray]) -> np.ndarray:
+    """What the non-streaming vocoder stage returns for these sentences' joined mel."""
+    mel = np.concatenate(mels, axis=1)
+    return vocode_windowed(vocoder, mel, vocoder.mel.log_floor, vocoder.mel.hop_length)
+
+
+def streamed(vocoder, mels: list[np.ndarray], schedule: ChunkSchedule) -> list[np.ndarray]:
+    return list(stream_audio(mels, lambda m: vocode(vocoder, [m], vocoder.mel.log_floor)[0], vocoder.mel.hop_length, schedule))
+
+
+@pytest.mark.parametrize("lengths", [[1], [2], [5, 3], [40], [57, 1, 200], [300, 12, 900], [2500]])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_chunks_join_into_the_whole_audio(vocoder, lengths: list[int], seed: int) -> None:
+    rng = np.random.default_rng(seed)
+    mels = [rng.normal(-5.0, 2.0, (80, n)).astype(np.float32) for n in lengths]
+    schedule = ChunkSchedule(first_frames=int(rng.integers(1, 40)), growth=float(rng.uniform(1.0, 5.0)), max_frames=int(rng.integers(40, 700)))
+    chunks = streamed(vocoder, mels, schedule)
+    whole = whole_audio(vocoder, mels)
+    joined = np.concatenate(chunks) if chunks else np.zeros(0, np.float32)
+    assert joined.shape == whole.shape == ((sum(lengths) - 1) * 256,)
+    if whole.size:
+        assert np.abs(joined - whole).max() <= 1e-4
+    assert all(c.size > 0 for c in chunks)
+
+
+def test_first_chunk_is_small_and_later_ones_grow(vocoder) -> None:
+    mels = [np.full((80, 700), -5.0, np.float32)]
+    sizes = [c.size // 256 for c in streamed(vocoder, mels, ChunkSchedule(first_frames=24, growth=4.0, max_frames=1024))]
+    assert sizes == [24, 96, 384, 699 - 24 - 96 - 384]
+
+
+def test_sentences_are_pulled_only_when_a_chunk_needs_them(vocoder) -> None:
+    pulled = []
+
+    def sentences():
+        for n in (100, 100, 100):
+            pulled.append(n)
+            yield np.full((80, n), -5.0, np.float32)
+
+    chunks = stream_audio(sentences(), lambda m: vocode(vocoder, [m], vocoder.mel.log_floor)[0], 256, ChunkSchedule(24, 4.0, 1024))
+    next(chunks)
+    assert len(pulled) == 1  # the first chunk needed only the first sentence's mel
+
+
+def test_no_mels_give_no_chunks_and_bad_schedules_are_refused(vocoder) -> None:
+    assert streamed(vocoder, [], ChunkSchedule()) == []
+    with pytest.raises(ValueError, match="invalid chunk schedule"):
+        ChunkSchedule(first_frames=0)
