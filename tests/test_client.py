@@ -102,6 +102,16 @@ def test_cli_say_voices_health_and_exit_codes(triton_server, tmp_path: Path) -> 
     assert run_cli("health", *server).returncode == 0
     bad = run_cli("say", TEXT, "--voice", "robot", "-o", str(tmp_path / "x.wav"), *server)
     assert bad.returncode == 2 and "unknown VOICE" in bad.stderr
+    with TTSClient(triton_server.grpc_url) as tts:
+        expected = tts.synthesize(TEXT).pcm16()
+    piped = subprocess.run([str(Path(sys.executable).parent / "tts"), "say", "--stream", "-o", "-", TEXT, *server], capture_output=True, timeout=120)
+    assert piped.returncode == 0, piped.stderr
+    assert len(piped.stdout) == len(expected)  # raw PCM16 on stdout, the report on stderr
+    assert np.abs(np.frombuffer(piped.stdout, "<i2").astype(int) - np.frombuffer(expected, "<i2")).max() <= 1
+    assert run_cli("say", "--stream", TEXT, "-o", str(tmp_path / "streamed.wav"), *server).returncode == 0
+    with wave.open(str(tmp_path / "streamed.wav")) as w:
+        assert w.getnframes() == len(expected) // 2
+    assert run_cli("say", "--stream", TEXT, "--voice", "robot", *server).returncode == 2
     down = run_cli("health", "--server", f"localhost:{free_port()}", "--deadline", "2")
     assert down.returncode == 3
     assert run_cli("say", TEXT, "--server", f"localhost:{free_port()}", "--deadline", "2").returncode == 3
@@ -142,6 +152,16 @@ def test_nodejs_client_from_the_same_proto_gets_the_same_audio(triton_server, tm
     np.testing.assert_array_equal(np.fromfile(out, dtype="<f4"), ours)
     bad = subprocess.run(["node", str(NODE_DIR / "say.js"), triton_server.grpc_url, " ", str(out)], capture_output=True, text=True)
     assert bad.returncode == 2 and "INVALID_ARGUMENT" in bad.stderr
+    for args in ([], ["--stream"]):
+        bad = subprocess.run(["node", str(NODE_DIR / "say.js"), triton_server.grpc_url, " ", str(out), *args], capture_output=True, text=True)
+        assert bad.returncode == 2 and "INVALID_ARGUMENT" in bad.stderr
+    streamed = subprocess.run(
+        ["node", str(NODE_DIR / "say.js"), triton_server.grpc_url, TEXT, str(out), "en_us_joe", "--stream"],
+        capture_output=True, text=True, timeout=120,
+    )
+    assert streamed.returncode == 0, streamed.stderr
+    assert json.loads(streamed.stdout)["chunks"] >= 2
+    assert np.abs(np.fromfile(out, dtype="<f4") - ours).max() <= 1e-4
 
 
 def test_generated_stubs_are_up_to_date(tmp_path: Path) -> None:

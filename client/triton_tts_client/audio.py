@@ -29,12 +29,18 @@ class Audio:
 
     def wav_bytes(self) -> bytes:
         buffer = io.BytesIO()
-        with wave.open(buffer, "wb") as out:
-            out.setnchannels(1)
-            out.setsampwidth(2)
-            out.setframerate(self.sample_rate)
+        with open_wav(buffer, self.sample_rate) as out:
             out.writeframes(self.pcm16())
         return buffer.getvalue()
 
     def write_wav(self, path: str | Path) -> None:
         Path(path).write_bytes(self.wav_bytes())
+
+
+def open_wav(target: str | Path | io.BytesIO, sample_rate: int) -> wave.Wave_write:
+    """A mono 16-bit WAV writer; frames can be written chunk by chunk (the header is finished on close)."""
+    out = wave.open(str(target) if isinstance(target, Path) else target, "wb")
+    out.setnchannels(1)
+    out.setsampwidth(2)
+    out.setframerate(sample_rate)
+    return out

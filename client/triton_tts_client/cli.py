@@ -3,6 +3,7 @@
   tts say "Hello there." -o hello.wav [--voice en_us_joe] [--rate 1.2] [--server eu:8001 --server us:8001]
   tts say --file lines.txt -o out.wav     # one utterance per line -> out_001.wav, out_002.wav, ...
   echo "Hello." | tts say -o hello.wav     # text from stdin
+  tts say --stream -o - "Hello." | aplay -f S16_LE -r 22050 -c 1   # play while the server still speaks
   tts voices
   tts health
 
@@ -13,19 +14,24 @@ Exit codes: 0 done, 2 bad input or usage, 3 service unavailable or deadline exce
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from pathlib import Path
+from typing import Iterable
 
+from triton_tts_client.audio import Audio, open_wav
 from triton_tts_client.client import TTSClient
 from triton_tts_client.errors import (
     AuthenticationError,
     DeadlineExceededError,
     InvalidRequestError,
+    ServerError,
     ServiceUnavailableError,
     TTSError,
 )
 from triton_tts_client.options import TLSConfig
 
+STDOUT = Path("-")
 EXIT_CODES: list[tuple[type[TTSError], int]] = [
     (InvalidRequestError, 2),
     (ServiceUnavailableError, 3),
@@ -48,7 +54,9 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     say = commands.add_parser("say", parents=[common], help="speak text into WAV files")
     say.add_argument("text", nargs="?", help="the text; omit (or '-') to read standard input")
     say.add_argument("--file", type=Path, help="one utterance per line")
-    say.add_argument("-o", "--output", type=Path, default=Path("out.wav"))
+    say.add_argument("-o", "--output", type=Path, default=Path("out.wav"),
+                     help="WAV file, or - for raw 16-bit little-endian PCM on standard output")
+    say.add_argument("--stream", action="store_true", help="write audio chunk by chunk as the server streams it (tts_stream)")
     say.add_argument("--voice")
     say.add_argument("--rate", type=float, default=1.0)
     commands.add_parser("voices", parents=[common], help="list the voices")
@@ -78,9 +86,9 @@ def utterances(args: argparse.Namespace) -> list[str]:
 
 
 def output_paths(output: Path, count: int) -> list[Path]:
-    """One utterance -> the given path; several -> numbered files beside it."""
-    if count == 1:
-        return [output]
+    """One utterance -> the given path; several -> numbered files beside it (or all to standard output)."""
+    if count == 1 or output == STDOUT:
+        return [output] * count
     return [output.with_name(f"{output.stem}_{k:03d}{output.suffix or '.wav'}") for k in range(1, count + 1)]
 
 
@@ -98,10 +106,31 @@ def run(args: argparse.Namespace) -> int:
             print("tts: no text to speak (give TEXT, --file, or pipe text in)", file=sys.stderr)
             return 2
         for text, path in zip(texts, output_paths(args.output, len(texts))):
-            audio = client.synthesize(text, args.voice, args.rate)
-            audio.write_wav(path)
-            print(f"{path}: {audio.duration:.2f} s, {audio.sample_rate} Hz, request {audio.request_id}")
+            chunks = client.stream(text, args.voice, args.rate) if args.stream else [client.synthesize(text, args.voice, args.rate)]
+            seconds, chunk = write_audio(chunks, path)
+            report = sys.stderr if path == STDOUT else sys.stdout
+            print(f"{path}: {seconds:.2f} s, {chunk.sample_rate} Hz, request {chunk.request_id}", file=report)
     return 0
+
+
+def write_audio(chunks: Iterable[Audio], path: Path) -> tuple[float, Audio]:
+    """Write each chunk as it arrives (WAV file, or raw PCM16 on stdout, flushed per chunk so a player starts
+    at once); returns the seconds written and the last chunk."""
+    seconds, last = 0.0, None
+    with contextlib.ExitStack() as stack:
+        wav = None
+        for chunk in chunks:
+            if path == STDOUT:
+                sys.stdout.buffer.write(chunk.pcm16())
+                sys.stdout.buffer.flush()
+            else:
+                if wav is None:
+                    wav = stack.enter_context(open_wav(path, chunk.sample_rate))
+                wav.writeframes(chunk.pcm16())
+            seconds, last = seconds + chunk.duration, chunk
+    if last is None:
+        raise ServerError("the server sent no audio")
+    return seconds, last
 
 
 def main(argv: list[str] | None = None) -> int:
