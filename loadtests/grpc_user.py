@@ -1,4 +1,8 @@
-"""An abstract Locust user that speaks gRPC through the project's SDK and reports every call to Locust."""
+"""An abstract Locust user that speaks gRPC through the project's SDK and reports every call to Locust.
+
+A streamed call is reported twice: the whole stream under its task's name, and its time to first audio as
+request type `ttfa` under FIRST_AUDIO, so Locust's table and the SLO gate show TTFA percentiles of their own.
+"""
 
 from __future__ import annotations
 
@@ -9,6 +13,7 @@ from locust import User
 
 from triton_tts_client import RetryPolicy, TTSClient, TTSError
 
+FIRST_AUDIO = "first audio"
 grpc_gevent.init_gevent()  # gRPC's I/O must yield to gevent, or one user blocks all others
 
 
@@ -33,8 +38,24 @@ class TTSGrpcUser(User):
             length = self.client.synthesize(text, voice, rate).samples.nbytes
         except TTSError as exc:
             error = exc
+        self._report("grpc", name, started, length, error, voice, rate)
+
+    def stream(self, name: str, text: str, voice: str | None = None, rate: float = 1.0) -> None:
+        """Time one streamed synthesis to its first chunk (reported as `ttfa`) and to its end."""
+        started = time.perf_counter()
+        length, error = 0, None
+        try:
+            for chunk in self.client.stream(text, voice, rate):
+                if length == 0:
+                    self._report("ttfa", FIRST_AUDIO, started, chunk.samples.nbytes, None, voice, rate)
+                length += chunk.samples.nbytes
+        except TTSError as exc:
+            error = exc
+        self._report("grpc-stream", name, started, length, error, voice, rate)
+
+    def _report(self, kind: str, name: str, started: float, length: int, error: Exception | None, voice: str | None, rate: float) -> None:
         self.environment.events.request.fire(
-            request_type="grpc",
+            request_type=kind,
             name=name,
             response_time=(time.perf_counter() - started) * 1000.0,
             response_length=length,

@@ -24,8 +24,9 @@ def test_smoke_run_meets_the_slo_and_an_impossible_slo_fails(triton_server) -> N
     smoke = run_locust(triton_server.grpc_url, 15, "--slo-p95-ms", "20000", "--slo-max-fail-ratio", "0.0")
     assert smoke.returncode == 0, smoke.stderr[-2000:]
     assert "SLO met" in smoke.stderr
-    impossible = run_locust(triton_server.grpc_url, 10, "--slo-p95-ms", "1")  # long enough for requests to finish on a busy machine
-    assert impossible.returncode == 1 and "p95 latency" in impossible.stderr
+    assert "first audio" in smoke.stdout + smoke.stderr  # the streaming user's TTFA row
+    impossible = run_locust(triton_server.grpc_url, 10, "--slo-p95-ms", "1", "--slo-ttfa-p95-ms", "1")  # long enough for requests to finish on a busy machine
+    assert impossible.returncode == 1 and "p95 latency" in impossible.stderr and "time to first audio p95" in impossible.stderr
 
 
 def test_slo_violations() -> None:
@@ -34,6 +35,8 @@ def test_slo_violations() -> None:
     assert violations(slo, 100, 0.05, 400) == ["failure ratio 0.050 > 0.01"]
     assert violations(slo, 100, 0.0, 900) == ["p95 latency 900 ms > 500 ms"]
     assert violations(slo, 0, 0.0, 0) == ["no requests were made"]
+    assert violations(SLO(ttfa_p95_ms=100), 10, 0.0, 400, 150) == ["time to first audio p95 150 ms > 100 ms"]
+    assert violations(SLO(ttfa_p95_ms=100), 10, 0.0, 400, None) == []  # nothing streamed
 
 
 SHAPE_CHECK = """
