@@ -6,12 +6,16 @@ returns. Prints a markdown table: requests/s, audio seconds per wall second, lat
 factor per request (compute latency / audio duration), CPU cores busy, and the average batch size each
 stage formed (from Triton's statistics API).
 
+With --stream, the dynamic-batching server also serves every concurrency through `tts_stream` (same texts:
+throughput beside the non-streaming rows), and 30-word sentences at concurrency 1 and 8 for the time to first
+audio (TTFA) table.
+
 With --runtimes torch onnxruntime, one dynamic-batching server per runtime of the acoustic and vocoder
 stages (the model config parameter `runtime`), so the runtimes are compared in one run. With --reference,
 also the Piper teacher served behind the same `tts` contract (serving/reference_repository), same clients.
 
 Run: python -m loadtests.bench [--duration 20] [--concurrency 1 4 16] [--instances vocoder=2]
-     [--runtimes torch onnxruntime] [--set vocoder.vocoder=griffin_lim] [--reference]
+     [--runtimes torch onnxruntime] [--set vocoder.vocoder=griffin_lim] [--reference] [--stream]
 """
 
 from __future__ import annotations
@@ -55,6 +59,12 @@ class Result:
     latencies: list[float] = field(default_factory=list)
     rtfs: list[float] = field(default_factory=list)
     batch_sizes: dict[str, float] = field(default_factory=dict)
+    first_audio: list[float] = field(default_factory=list)  # streaming: seconds to the first chunk
+    chunks: list[int] = field(default_factory=list)
+
+    def ttfa_row(self) -> str:
+        p50, p95, p99 = (np.percentile(self.first_audio, q) * 1000 for q in (50, 95, 99))
+        return f"| {self.name} | {self.concurrency} | {len(self.first_audio)} | {p50:.0f} | {p95:.0f} | {p99:.0f} | {np.mean(self.chunks):.1f} |"
 
     def row(self) -> str:
         p50, p95, p99 = (np.percentile(self.latencies, q) * 1000 for q in (50, 95, 99))
@@ -73,10 +83,31 @@ HEADER = (
 )
 
 
+TTFA_HEADER = (
+    "| setup | concurrency | streams | TTFA p50 ms | TTFA p95 ms | TTFA p99 ms | chunks per request |\n"
+    "|---|---|---|---|---|---|---|"
+)
+
+
 def benchmark_texts(count: int = 64, seed: int = 7) -> list[str]:
     """Held-out sentences (the corpus test split), never seen in training."""
     held_out = [s for s in sentences() if split_of(s) == "test"]
     return random.Random(seed).sample(held_out, count)
+
+
+def thirty_word_sentences(count: int = 16, seed: int = 7) -> list[str]:
+    """Single sentences of exactly 30 words (the TTFA bar's), made of held-out sentences joined by ", and"
+    (the corpus has no sentence that long; one sentence, so the acoustic model must speak all of it first)."""
+    pool = benchmark_texts(len([s for s in sentences() if split_of(s) == "test"]), seed)
+    texts, words = [], []
+    for sentence in pool:
+        words += (["and"] if words else []) + sentence.rstrip(".!?;:").replace(".", ",").replace("?", ",").replace("!", ",").split()
+        if len(words) >= 30:
+            texts.append(" ".join(words[:30]).rstrip(",") + ".")
+            words = []
+            if len(texts) == count:
+                break
+    return texts
 
 
 def cpu_seconds(processes: list[psutil.Process]) -> float:
@@ -154,16 +185,39 @@ def run_triton(server: TritonServer, name: str, texts: list[str], concurrency: i
             clients.tts = TTSClient(server.grpc_url, retry=RetryPolicy(max_rounds=1), deadline_s=120)
         return clients.tts.synthesize(text).duration
 
+    return measure(server, result, call, texts, ("tts",) if server.options.reference_voice else STAGES, duration_s)
+
+
+def measure(server: TritonServer, result: Result, call, texts: list[str], stages: tuple[str, ...], duration_s: float) -> Result:
+    """closed_loop against `server`, with its processes' CPU time and the batch sizes `stages` formed."""
     processes = process_tree(server.process.pid)
-    stages = ("tts",) if server.options.reference_voice else STAGES
     counts_before, cpu_start, start = stage_counts(server.http_url, stages), cpu_seconds(processes), time.monotonic()
-    closed_loop(result, call, texts, concurrency, duration_s)
+    closed_loop(result, call, texts, result.concurrency, duration_s)
     result.wall_s = time.monotonic() - start
     result.cpu_s = cpu_seconds(processes) - cpu_start
     for stage, (inferences, executions) in stage_counts(server.http_url, stages).items():
         before = counts_before[stage]
         result.batch_sizes[stage] = (inferences - before[0]) / max(1, executions - before[1])
     return result
+
+
+def run_triton_stream(server: TritonServer, name: str, texts: list[str], concurrency: int, duration_s: float) -> Result:
+    """As run_triton, through `tts_stream`: latency to the last chunk, TTFA to the first."""
+    result = Result(name, concurrency)
+    clients = threading.local()
+
+    def call(text: str) -> float:
+        if not hasattr(clients, "tts"):
+            clients.tts = TTSClient(server.grpc_url, retry=RetryPolicy(max_rounds=1), deadline_s=120)
+        began, seconds, chunks = time.monotonic(), 0.0, 0
+        for chunk in clients.tts.stream(text):
+            if chunks == 0:
+                result.first_audio.append(time.monotonic() - began)
+            seconds, chunks = seconds + chunk.duration, chunks + 1
+        result.chunks.append(chunks)
+        return seconds
+
+    return measure(server, result, call, texts, STAGES[1:], duration_s)  # the frontend runs inside tts_stream
 
 
 @contextmanager
@@ -214,6 +268,7 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=18001, help="first port for the benchmark servers")
     parser.add_argument("--write", type=Path, help="also write the report (markdown) to this file")
     parser.add_argument("--reference", action="store_true", help="also the Piper teacher served the same way")
+    parser.add_argument("--stream", action="store_true", help="also tts_stream: throughput rows and a TTFA table")
     args = parser.parse_args()
     texts = benchmark_texts()
     results = []
@@ -243,6 +298,13 @@ def main() -> None:
                 for concurrency in args.concurrency:
                     results.append(run_triton(server, name, texts, concurrency, args.duration))
                     print(results[-1].row(), flush=True)
+                    if args.stream and index == 0:
+                        results.append(run_triton_stream(server, "Triton, streaming (tts_stream)", texts, concurrency, args.duration))
+                        print(results[-1].row(), flush=True)
+                if args.stream and index == 0:
+                    for concurrency in (1, 8):
+                        results.append(run_triton_stream(server, "Triton, streaming, 30-word sentences", thirty_word_sentences(), concurrency, args.duration))
+                        print(results[-1].ttfa_row(), flush=True)
     with naive_server(args.port + 50) as process:
         for concurrency in args.concurrency:
             results.append(run_naive(args.port + 50, process, texts, concurrency, args.duration))
@@ -275,13 +337,22 @@ def markdown_report(results: list[Result], duration_s: float, n_texts: int) -> s
         f"{duration_s:.0f} s per row, {n_texts} held-out sentences.",
         "",
         HEADER,
-        *(r.row() for r in results),
+        *(r.row() for r in results if not r.name.endswith("30-word sentences")),
         "",
         f"Triton with dynamic batching at concurrency 16: {served:.1f} audio s/s = {served / limit:.0%} of the offline "
         f"limit ({limit:.1f}) and {served / naive:.1f}x the naive server's best ({naive:.1f}).",
         *(f"- {r}: best {best(results, f'Triton, dynamic batching, {r}'):.1f} audio s/s, at concurrency 16 "
           f"{best(results, f'Triton, dynamic batching, {r}', 16):.1f}." for r in RUNTIMES if any(r in x.name for x in results)),
     ]
+    streams = [r for r in results if r.first_audio]
+    if streams:
+        streamed, whole = best(results, "Triton, streaming (tts_stream)", 16), best(results, "Triton, dynamic batching", 16)
+        lines += [
+            "", "Streaming (time to first audio: request sent -> first chunk received, at the client):", "",
+            TTFA_HEADER, *(r.ttfa_row() for r in streams), "",
+            f"Streaming throughput at concurrency 16: {streamed:.1f} audio s/s = {streamed / whole:.0%} of the "
+            f"non-streaming {whole:.1f} in the same run.",
+        ]
     if any(r.name.startswith("Triton, Piper teacher") for r in results):
         ours, teacher = per_core(results, "Triton, dynamic batching", 16), per_core(results, "Triton, Piper teacher", 16)
         lines.append(

@@ -2,28 +2,31 @@
 
 Why BLS calls into the existing stages rather than a second copy of the models: concurrent streams' sentences
 and chunks reach the same `acoustic` and `vocoder` instances as `tts` requests, so they batch together under
-load and the server holds one copy of each model. Each request runs on a worker thread (the decoupled
-transaction policy lets `execute` return at once); the thread only orchestrates, the stages compute.
+load and the server holds one copy of each model. Each request is a coroutine on the Python backend's event
+loop (`async def execute`, which Triton runs in the background for decoupled models): many streams are in
+flight at once while the stages compute, and every response is sent from that one thread. (A first version
+ran each request on a worker thread; with eight concurrent streams tritonserver 2.51 crashed with SIGSEGV
+inside libtriton_python.so, with or without a lock around the BLS calls.)
 
 Per request: the text frontend in-process (frontend_request: validation, sentence segments), then the
-acoustic stage sentence by sentence, pulled by streaming.stream_audio only when the next chunk needs its
-frames, and the vocoder stage per chunk. Between calls the request is checked for cancellation (gRPC cancel or a passed deadline): a cancelled
-request makes no further stage call and ends with a CANCELLED error.
+acoustic stage sentence by sentence, only when the next chunk needs its frames (streaming.ChunkPlanner), and
+the vocoder stage per chunk. Before each stage call the request is checked for cancellation (gRPC cancel or
+a passed deadline): a cancelled request makes no further call and ends with a CANCELLED error.
 """
 
 from __future__ import annotations
 
 import logging
 import time
-from typing import Any, Iterator
+from typing import Any
 
 import numpy as np
 
 from triton_tts.errors import InvalidRequest
-from triton_tts.frontend import PhonemizedRequest, TextFrontend
+from triton_tts.frontend import TextFrontend
 from triton_tts.frontend_request import phonemize_request
 from triton_tts.observability import StageObserver, finish_request, log_request, request_id_of
-from triton_tts.streaming import ChunkSchedule, stream_audio
+from triton_tts.streaming import ChunkPlanner, ChunkSchedule
 
 
 class StageFailed(Exception):
@@ -35,7 +38,7 @@ class Cancelled(Exception):
 
 
 class StreamingSynthesis:
-    """Runs one streaming request at a time per call of `run` (thread-safe: no shared mutable state but metrics)."""
+    """Runs streaming requests, each as its own coroutine; shares only the frontend and the metrics."""
 
     def __init__(self, pb_utils: Any, frontend: TextFrontend, hop_length: int, sample_rate: int, schedule: ChunkSchedule) -> None:
         self.pb = pb_utils
@@ -46,12 +49,11 @@ class StreamingSynthesis:
         self.schedule = schedule
         self.observer = StageObserver(pb_utils, "tts_stream")
 
-    def run(self, request: Any) -> None:
+    async def run(self, request: Any) -> None:
         """Answer `request` on its response sender: AUDIO chunks, then an empty final response (or one error)."""
         arrived = time.perf_counter()
         sender = request.get_response_sender()
-        request_id = request_id_of(request)
-        voice, chunks = "unknown", 0
+        request_id, voice, chunks = request_id_of(request), "unknown", 0
         try:
             try:
                 item = phonemize_request(self.pb, request, self.frontend, self.observer, self.voices)
@@ -59,13 +61,23 @@ class StreamingSynthesis:
                 self.observer.rejected(request, exc)
                 self._fail(sender, str(exc), self.pb.TritonError.INVALID_ARG)
                 return
-            request_id, voice = item.request_id, self.voices[item.value.speaker]
-            mels = self._sentence_mels(item.value, request_id, sender)
-            samples = 0
-            for audio in stream_audio(mels, lambda mel: self._vocode(mel, request_id, sender), self.hop_length, self.schedule):
+            phonemized, request_id, voice = item.value, item.request_id, self.voices[item.value.speaker]
+            sentences = iter(np.split(phonemized.ids, np.cumsum(phonemized.segment_lengths)[:-1]))
+            planner, samples = ChunkPlanner(self.hop_length, self.schedule), 0
+            while True:
+                while planner.needs_more():
+                    segment = next(sentences, None)
+                    if segment is None:
+                        planner.finish()
+                    else:
+                        planner.add(await self._acoustic(segment, phonemized.speaker, phonemized.pace, request_id, sender))
+                chunk = planner.next_chunk()
+                if chunk is None:
+                    break
+                audio = (await self._vocode(chunk.mel, request_id, sender))[chunk.start : chunk.end]
                 self._check(sender)
                 sender.send(self.pb.InferenceResponse(output_tensors=[
-                    self.pb.Tensor("AUDIO", audio[None, :].astype(np.float32, copy=False)), self.pb.Tensor("SAMPLE_RATE", self.sample_rate),
+                    self.pb.Tensor("AUDIO", audio[None, :]), self.pb.Tensor("SAMPLE_RATE", self.sample_rate),
                 ]))
                 if chunks == 0:
                     self.observer.metrics.first_audio(voice, time.perf_counter() - arrived)
@@ -81,32 +93,30 @@ class StreamingSynthesis:
             self.observer.failed(request, exc)
             self._fail(sender, f"internal error: {type(exc).__name__}: {exc}", self.pb.TritonError.INTERNAL)
 
-    def _sentence_mels(self, phonemized: PhonemizedRequest, request_id: str, sender: Any) -> Iterator[np.ndarray]:
-        """Each sentence's log-mel from the acoustic stage, one BLS call per sentence, on demand."""
-        speaker = np.array([[phonemized.speaker]], dtype=np.int64)
-        pace = np.array([[phonemized.pace]], dtype=np.float32)
-        for segment in np.split(phonemized.ids, np.cumsum(phonemized.segment_lengths)[:-1]):
-            inputs = [
-                self.pb.Tensor("PHONEME_IDS", segment[None, :].astype(np.int64)),
-                self.pb.Tensor("SEGMENT_LENGTHS", np.array([[segment.size]], dtype=np.int64)),
-                self.pb.Tensor("SPEAKER", speaker),
-                self.pb.Tensor("PACE", pace),
-            ]
-            yield self._infer("acoustic", request_id, inputs, ["MEL"], sender)["MEL"][0]
+    async def _acoustic(self, ids: np.ndarray, speaker: int, pace: float, request_id: str, sender: Any) -> np.ndarray:
+        """One sentence's log-mel (n_mels, frames) from the acoustic stage."""
+        inputs = [
+            self.pb.Tensor("PHONEME_IDS", ids[None, :].astype(np.int64)),
+            self.pb.Tensor("SEGMENT_LENGTHS", np.array([[ids.size]], dtype=np.int64)),
+            self.pb.Tensor("SPEAKER", np.array([[speaker]], dtype=np.int64)),
+            self.pb.Tensor("PACE", np.array([[pace]], dtype=np.float32)),
+        ]
+        return (await self._infer("acoustic", request_id, inputs, "MEL", sender))[0]
 
-    def _vocode(self, mel: np.ndarray, request_id: str, sender: Any) -> np.ndarray:
+    async def _vocode(self, mel: np.ndarray, request_id: str, sender: Any) -> np.ndarray:
         mel_tensor = self.pb.Tensor("MEL", np.ascontiguousarray(mel[None], dtype=np.float32))
-        return self._infer("vocoder", request_id, [mel_tensor], ["AUDIO"], sender)["AUDIO"][0]
+        return (await self._infer("vocoder", request_id, [mel_tensor], "AUDIO", sender))[0]
 
-    def _infer(self, model: str, request_id: str, inputs: list[Any], outputs: list[str], sender: Any) -> dict[str, np.ndarray]:
-        """One BLS call; checked for cancellation first, so a cancelled request stops at its next stage call."""
+    async def _infer(self, model: str, request_id: str, inputs: list[Any], output: str, sender: Any) -> np.ndarray:
+        """One BLS call; checked for cancellation first, so a cancelled request stops at its next stage call.
+        The output is copied out of the response's shared memory, which is freed with the response."""
         self._check(sender)
-        response = self.pb.InferenceRequest(
-            model_name=model, inputs=inputs, requested_output_names=outputs, request_id=request_id
-        ).exec()
+        response = await self.pb.InferenceRequest(
+            model_name=model, inputs=inputs, requested_output_names=[output], request_id=request_id
+        ).async_exec()
         if response.has_error():
             raise StageFailed(f"{model}: {response.error().message()}")
-        return {name: self.pb.get_output_tensor_by_name(response, name).as_numpy() for name in outputs}
+        return self.pb.get_output_tensor_by_name(response, output).as_numpy().copy()
 
     @staticmethod
     def _check(sender: Any) -> None:

@@ -11,7 +11,6 @@ context paid for per chunk stays a small share of the work.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from itertools import count
 from typing import Callable, Iterable, Iterator
 
 import numpy as np
@@ -36,33 +35,71 @@ class ChunkSchedule:
         return int(min(self.max_frames, self.first_frames * self.growth**index))
 
 
+@dataclass(frozen=True)
+class Chunk:
+    """One chunk to vocode: a mel window (with context) and the samples of its audio that are the chunk."""
+
+    mel: np.ndarray
+    start: int
+    end: int
+
+
+class ChunkPlanner:
+    """Which mel window to vocode next, as sentence mels arrive; no I/O, so the synchronous stream_audio and
+    the asynchronous server share it. Only the frames later chunks still need are kept."""
+
+    def __init__(self, hop_length: int, schedule: ChunkSchedule = ChunkSchedule(), context: int = VOCODER_CONTEXT_FRAMES) -> None:
+        self.hop_length, self.schedule, self.context = hop_length, schedule, context
+        self.kept: list[np.ndarray] = []  # mel pieces holding frames [offset, known)
+        self.offset = self.known = self.emitted = 0  # emitted: the frames whose chunks are planned
+        self.chunks = 0
+        self.finished = False
+
+    def add(self, mel: np.ndarray) -> None:
+        self.kept.append(mel)
+        self.known += mel.shape[1]
+
+    def finish(self) -> None:
+        """No more mels: the last chunk may end at the last frame."""
+        self.finished = True
+
+    def needs_more(self) -> bool:
+        """The next chunk needs frames not yet added (its own and its right context)."""
+        return not self.finished and self.known < self._wanted() + self.context + 1
+
+    def next_chunk(self) -> Chunk | None:
+        """The next chunk (call once needs_more() is False), or None when all audio is planned."""
+        end = min(self._wanted(), self.known - 1)
+        if end <= self.emitted:
+            return None
+        window = np.concatenate(self.kept, axis=1) if len(self.kept) > 1 else self.kept[0]
+        first, last = max(0, self.emitted - self.context), min(self.known, end + self.context + 1)
+        chunk = Chunk(window[:, first - self.offset : last - self.offset], (self.emitted - first) * self.hop_length, (end - first) * self.hop_length)
+        self.emitted, self.chunks = end, self.chunks + 1
+        keep_from = max(0, end - self.context)
+        self.kept, self.offset = [window[:, keep_from - self.offset :]], keep_from
+        return chunk
+
+    def _wanted(self) -> int:
+        return self.emitted + self.schedule.frames(self.chunks)
+
+
 def stream_audio(
     mels: Iterable[np.ndarray], vocode: Callable[[np.ndarray], np.ndarray], hop_length: int,
     schedule: ChunkSchedule = ChunkSchedule(), context: int = VOCODER_CONTEXT_FRAMES,
 ) -> Iterator[np.ndarray]:
     """Audio chunks of the joined `mels` (each (n_mels, frames); pulled only when a chunk needs them), which
     concatenated are vocode(joined mel): ((frames - 1) * hop_length samples). `vocode` maps one mel window to
-    its audio. Only the frames later chunks still need are kept."""
-    pending = iter(mels)
-    kept: list[np.ndarray] = []  # mel pieces holding frames [offset, known)
-    offset = known = emitted = 0  # emitted: the frames whose samples have been yielded
-    exhausted = False
-    for index in count():
-        wanted = emitted + schedule.frames(index)
-        while not exhausted and known < wanted + context + 1:
+    its audio."""
+    planner, pending = ChunkPlanner(hop_length, schedule, context), iter(mels)
+    while True:
+        while planner.needs_more():
             mel = next(pending, None)
             if mel is None:
-                exhausted = True
+                planner.finish()
             else:
-                kept.append(mel)
-                known += mel.shape[1]
-        end = min(wanted, known - 1)
-        if end <= emitted:
+                planner.add(mel)
+        chunk = planner.next_chunk()
+        if chunk is None:
             return
-        window = np.concatenate(kept, axis=1) if len(kept) > 1 else kept[0]
-        first, last = max(0, emitted - context), min(known, end + context + 1)
-        audio = vocode(window[:, first - offset : last - offset])
-        yield audio[(emitted - first) * hop_length : (end - first) * hop_length]
-        emitted = end
-        keep_from = max(0, emitted - context)
-        kept, offset = [window[:, keep_from - offset :]], keep_from
+        yield vocode(chunk.mel)[chunk.start : chunk.end]

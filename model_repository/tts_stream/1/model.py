@@ -1,8 +1,8 @@
-"""Triton model `tts_stream` (decoupled): each request runs on a worker thread; the logic is
-triton_tts.stream_service.StreamingSynthesis."""
+"""Triton model `tts_stream` (decoupled): each request is a coroutine on the backend's event loop; the logic
+is triton_tts.stream_service.StreamingSynthesis."""
 
+import asyncio
 import json
-from concurrent.futures import ThreadPoolExecutor
 
 import triton_python_backend_utils as pb_utils
 
@@ -26,11 +26,6 @@ class TritonPythonModel:
             int(parameter(config, "max_chunk_frames", "1024")),
         )
         self.synthesis = StreamingSynthesis(pb_utils, frontend, voice.mel.hop_length, voice.mel.sample_rate, schedule)
-        self.workers = ThreadPoolExecutor(int(parameter(config, "max_streams", "64")), thread_name_prefix="tts_stream")
 
-    def execute(self, requests: list) -> None:
-        for request in requests:
-            self.workers.submit(self.synthesis.run, request)
-
-    def finalize(self) -> None:
-        self.workers.shutdown(wait=True)  # streams in flight finish (Triton waits for their final responses)
+    async def execute(self, requests: list) -> None:
+        await asyncio.gather(*(self.synthesis.run(request) for request in requests))
