@@ -175,15 +175,24 @@ def process_tree(pid: int) -> list[psutil.Process]:
     return [root, *root.children(recursive=True)]
 
 
-def run_triton(server: TritonServer, name: str, texts: list[str], concurrency: int, duration_s: float) -> Result:
-    """`concurrency` SDK clients in a closed loop; batch sizes from Triton's statistics."""
-    result = Result(name, concurrency)
+def per_thread_client(server: TritonServer):
+    """A function giving each closed-loop thread its own SDK client (one attempt per call: no retries)."""
     clients = threading.local()
 
-    def call(text: str) -> float:
+    def client() -> TTSClient:
         if not hasattr(clients, "tts"):
             clients.tts = TTSClient(server.grpc_url, retry=RetryPolicy(max_rounds=1), deadline_s=120)
-        return clients.tts.synthesize(text).duration
+        return clients.tts
+
+    return client
+
+
+def run_triton(server: TritonServer, name: str, texts: list[str], concurrency: int, duration_s: float) -> Result:
+    """`concurrency` SDK clients in a closed loop; batch sizes from Triton's statistics."""
+    result, client = Result(name, concurrency), per_thread_client(server)
+
+    def call(text: str) -> float:
+        return client().synthesize(text).duration
 
     return measure(server, result, call, texts, ("tts",) if server.options.reference_voice else STAGES, duration_s)
 
@@ -203,14 +212,11 @@ def measure(server: TritonServer, result: Result, call, texts: list[str], stages
 
 def run_triton_stream(server: TritonServer, name: str, texts: list[str], concurrency: int, duration_s: float) -> Result:
     """As run_triton, through `tts_stream`: latency to the last chunk, TTFA to the first."""
-    result = Result(name, concurrency)
-    clients = threading.local()
+    result, client = Result(name, concurrency), per_thread_client(server)
 
     def call(text: str) -> float:
-        if not hasattr(clients, "tts"):
-            clients.tts = TTSClient(server.grpc_url, retry=RetryPolicy(max_rounds=1), deadline_s=120)
         began, seconds, chunks = time.monotonic(), 0.0, 0
-        for chunk in clients.tts.stream(text):
+        for chunk in client().stream(text):
             if chunks == 0:
                 result.first_audio.append(time.monotonic() - began)
             seconds, chunks = seconds + chunk.duration, chunks + 1
