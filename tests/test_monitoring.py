@@ -71,7 +71,7 @@ def test_every_alert_has_a_unit_test() -> None:
 
 @pytest.mark.parametrize("wrong", [
     ("tts_real_time_factor_bucket", "tts_rtf_bucket"),
-    ('stage="text_frontend"', 'stage="frontend"'),
+    ('stage=~"text_frontend|tts_stream"', 'stage=~"frontend|tts_stream"'),
     ("nv_inference_request_summary_us", "nv_inference_request_summary"),
     ("tts_requests_failed_total", "tts_request_failures_total"),
 ], ids=["metric", "label", "triton-metric", "failure-counter"])
@@ -141,13 +141,18 @@ def prometheus(triton_server, tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def traffic(triton_server, prometheus) -> None:
-    """After Prometheus' first scrape: good requests with every voice, and as many bad ones (unknown voice)."""
+    """After Prometheus' first scrape: good requests with every voice, as many bad ones (unknown voice), a
+    stream and a cancelled stream."""
     with TTSClient(triton_server.grpc_url) as client:
         voices = client.voices()
         for k in range(6):
             client.synthesize(f"Monitoring check number {k}.", voices[k % len(voices)])
             with pytest.raises(InvalidRequestError):
                 client.synthesize("Hello.", "robot")
+        list(client.stream("A streamed monitoring check."))
+        stream = client.stream(" ".join(["A streamed line that the listener skips."] * 8))
+        next(stream)
+        stream.close()  # cancelled: tts_stream_cancelled_total
     time.sleep(3)  # a few scrapes and rule evaluations
 
 

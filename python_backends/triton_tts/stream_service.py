@@ -89,6 +89,8 @@ class StreamingSynthesis:
             self.observer.metrics.cancelled(voice)
             log_request(self.observer.log, logging.INFO, request_id=request_id, stage="tts_stream", outcome="cancelled", chunks_sent=chunks)
             self._fail(sender, "request cancelled by the client (or its deadline passed)", self.pb.TritonError.CANCELLED)
+        except StageFailed as exc:  # the failing stage counted and logged it already
+            self._fail(sender, f"internal error: {exc}", self.pb.TritonError.INTERNAL)
         except Exception as exc:  # noqa: BLE001 - a bug fails this request with INTERNAL, never the model
             self.observer.failed(request, exc)
             self._fail(sender, f"internal error: {type(exc).__name__}: {exc}", self.pb.TritonError.INTERNAL)
