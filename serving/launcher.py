@@ -244,7 +244,8 @@ def main() -> None:
     try:
         server.start()
         print(
-            f"\nTriton is serving `tts` with {'the Piper reference voice' if options.reference_voice else 'the default voice'} on the CPU:\n"
+            f"\nTriton is serving `tts`{'' if options.reference_voice else ' and `tts_stream` (streaming)'} with "
+            f"{'the Piper reference voice' if options.reference_voice else 'the default voice'} on the CPU:\n"
             f"  gRPC     localhost:{options.grpc_port}\n"
             f"  HTTP     http://localhost:{options.http_port}  (ready: /v2/health/ready, model: /v2/models/tts)\n"
             f"  metrics  http://localhost:{options.metrics_port}/metrics\n"
