@@ -253,8 +253,9 @@ def main() -> None:
             f"Ctrl-C stops it.",
             flush=True,
         )
-        server.process.wait()
-        sys.exit(f"tritonserver exited with {server.process.returncode}; see {server.log_path}")
+        if server.process.wait() != 0:
+            sys.exit(f"tritonserver exited with {server.process.returncode}; see {server.log_path}")
+        print("tritonserver stopped cleanly (it was sent SIGTERM or SIGINT)", flush=True)
     except KeyboardInterrupt:
         print("\nstopping Triton ...", flush=True)
     finally:

@@ -12,7 +12,7 @@ import pytest
 
 from triton_tts_client import Audio, ClientOptions, RetryPolicy, errors, protocol
 from triton_tts_client._proto import inference_pb2 as pb
-from triton_tts_client.retrying import Attempts
+from triton_tts_client.retrying import Attempts, StreamAttempt, TryNextEndpoint
 
 
 def test_request_carries_text_and_only_non_default_options() -> None:
@@ -146,3 +146,43 @@ def test_options_are_validated_and_tuned_for_audio() -> None:
     channel = dict(ClientOptions().channel_options())
     assert channel["grpc.max_receive_message_length"] >= 32 * 1024 * 1024
     assert channel["grpc.keepalive_time_ms"] > 0
+
+
+def stream_message(samples: np.ndarray | None = None, error: str = "") -> pb.ModelStreamInferResponse:
+    """A chunk (samples), the final empty response (None), or an error."""
+    if error:
+        return pb.ModelStreamInferResponse(error_message=error)
+    if samples is None:
+        response = pb.ModelInferResponse()
+        response.parameters[protocol.FINAL_RESPONSE].bool_param = True
+        return pb.ModelStreamInferResponse(infer_response=response)
+    return pb.ModelStreamInferResponse(infer_response=response_with(samples))
+
+
+def test_stream_request_asks_for_the_final_response() -> None:
+    request = protocol.stream_request("Hello.", rate=1.2)
+    assert request.model_name == "tts_stream"
+    assert request.parameters[protocol.EMPTY_FINAL_RESPONSE].bool_param
+    assert [i.name for i in request.inputs] == ["TEXT", "RATE"]
+
+
+def test_stream_responses_are_chunks_the_end_or_mapped_errors() -> None:
+    chunk = protocol.parse_stream_response(stream_message(np.ones(5, np.float32)))
+    assert chunk.samples.size == 5 and chunk.sample_rate == 22050
+    assert protocol.parse_stream_response(stream_message(None)) is None
+    with pytest.raises(errors.InvalidRequestError, match="^INVALID_ARGUMENT: TEXT is empty"):
+        protocol.parse_stream_response(stream_message(error="INVALID_ARGUMENT: TEXT is empty"))
+    with pytest.raises(errors.ServerError, match="no status"):
+        protocol.parse_stream_response(stream_message(error="no status: the message of another server"))
+
+
+def test_a_stream_fails_over_only_before_its_first_chunk() -> None:
+    options = ClientOptions(endpoints=("a:1", "b:1"), retry=RetryPolicy(max_rounds=1))
+    attempt = StreamAttempt(Attempts(options, random.Random(0), 10.0), "a:1")
+    with pytest.raises(TryNextEndpoint):
+        attempt.chunk(stream_message(error="UNAVAILABLE: the server is stopping"))
+    with pytest.raises(errors.InvalidRequestError):  # never retried
+        attempt.chunk(stream_message(error="INVALID_ARGUMENT: unknown VOICE"))
+    assert attempt.chunk(stream_message(np.ones(3, np.float32))) is not None
+    with pytest.raises(errors.ServiceUnavailableError):  # audio was heard: raised, not retried
+        attempt.chunk(stream_message(error="UNAVAILABLE: the server is stopping"))

@@ -14,7 +14,7 @@ from triton_tts_client._proto.inference_pb2_grpc import GRPCInferenceServiceStub
 from triton_tts_client.audio import Audio
 from triton_tts_client.client import make_options, open_channel
 from triton_tts_client.errors import TTSError
-from triton_tts_client.retrying import Attempts, StreamAttempt
+from triton_tts_client.retrying import Attempts, StreamAttempt, TryNextEndpoint
 
 
 class AsyncTTSClient:
@@ -68,6 +68,8 @@ class AsyncTTSClient:
                 raise attempt.unfinished()
             except grpc.RpcError as exc:
                 attempt.failed(exc)
+            except TryNextEndpoint:
+                pass
             finally:
                 sent_all.set()
                 call.cancel()

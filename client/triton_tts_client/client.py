@@ -15,7 +15,7 @@ from triton_tts_client._proto.inference_pb2_grpc import GRPCInferenceServiceStub
 from triton_tts_client.audio import Audio
 from triton_tts_client.errors import TTSError
 from triton_tts_client.options import ClientOptions
-from triton_tts_client.retrying import Attempts, StreamAttempt
+from triton_tts_client.retrying import Attempts, StreamAttempt, TryNextEndpoint
 
 
 def open_channel(channels, endpoint: str, options: ClientOptions):
@@ -90,6 +90,8 @@ class TTSClient:
                 raise attempt.unfinished()
             except grpc.RpcError as exc:
                 attempt.failed(exc)
+            except TryNextEndpoint:
+                pass
             finally:
                 sent_all.set()
                 call.cancel()

@@ -104,12 +104,15 @@ def parse_stream_response(message: pb.ModelStreamInferResponse) -> Audio | None:
     return parse_audio(response)
 
 
+def split_stream_error(message: str) -> tuple[grpc.StatusCode | None, str]:
+    """A stream carries errors as text alone: tts_stream starts its message with the gRPC status name."""
+    name, _, details = message.partition(": ")
+    return (STATUS_NAMES[name], details) if name in STATUS_NAMES else (None, message)
+
+
 def stream_error(message: str) -> TTSError:
-    """A stream carries errors as text alone: the model starts its message with the gRPC status name."""
-    code, _, details = message.partition(": ")
-    if code in STATUS_NAMES:
-        return from_grpc(STATUS_NAMES[code], details)
-    return ServerError(message)
+    code, details = split_stream_error(message)
+    return ServerError(message) if code is None else from_grpc(code, details)
 
 
 def voices_request() -> pb.ModelInferRequest:

@@ -25,7 +25,7 @@ class Attempts:
         self.rng = rng
         self.deadline_s = deadline_s or options.deadline_s
         self.deadline = time.monotonic() + self.deadline_s
-        self.last: tuple[TTSError, grpc.RpcError] | None = None
+        self.last: tuple[TTSError, Exception | None] | None = None
 
     def remaining(self) -> float:
         return self.deadline - time.monotonic()
@@ -41,10 +41,13 @@ class Attempts:
 
     def failed(self, exc: grpc.RpcError, endpoint: str) -> None:
         """Raise the mapped error unless another attempt may succeed (errors.is_retryable)."""
-        error = from_grpc(exc.code(), exc.details(), endpoint)
-        if not is_retryable(exc.code(), exc.details()):
-            raise error from exc
-        self.last = (error, exc)
+        self.failed_with(exc.code(), exc.details(), endpoint, exc)
+
+    def failed_with(self, code: grpc.StatusCode, details: str, endpoint: str, cause: Exception | None) -> None:
+        error = from_grpc(code, details, endpoint)
+        if not is_retryable(code, details):
+            raise error from cause
+        self.last = (error, cause)
 
     def exhausted(self) -> TTSError:
         """The error to raise when no attempt succeeded."""
@@ -56,6 +59,10 @@ class Attempts:
         return exhausted
 
 
+class TryNextEndpoint(Exception):
+    """This endpoint's stream failed in a way another endpoint may not."""
+
+
 class StreamAttempt:
     """One endpoint's try at a stream: a failure before the first chunk may fail over (Attempts.failed);
     after it, the listener has heard audio, so the error is raised."""
@@ -65,7 +72,13 @@ class StreamAttempt:
         self.started = False
 
     def chunk(self, message) -> Audio | None:
-        """The message's audio chunk, or None at the end of the stream."""
+        """The message's audio chunk, or None at the end of the stream. An error before the first chunk that
+        another endpoint may not have (UNAVAILABLE: e.g. the server is stopping) raises TryNextEndpoint."""
+        if message.error_message and not self.started:
+            code, details = protocol.split_stream_error(message.error_message)
+            if code is not None:
+                self.attempts.failed_with(code, details, self.endpoint, None)
+                raise TryNextEndpoint()
         chunk = protocol.parse_stream_response(message)
         self.started = self.started or chunk is not None
         return chunk

@@ -29,8 +29,16 @@ from triton_tts.observability import StageObserver, finish_request, log_request,
 from triton_tts.streaming import ChunkPlanner, ChunkSchedule
 
 
+# Triton refuses new inference requests, BLS calls too, once it is stopping: a stream in flight cannot go on.
+STOPPING_MESSAGES = ("Server not ready", "Server is stopping")
+
+
 class StageFailed(Exception):
     """A stage answered a BLS call with an error (our own tensors: a server fault)."""
+
+
+class ServerStopping(Exception):
+    """A BLS call was refused because the server is shutting down: another server can take the request."""
 
 
 class Cancelled(Exception):
@@ -89,6 +97,9 @@ class StreamingSynthesis:
             self.observer.metrics.cancelled(voice)
             log_request(self.observer.log, logging.INFO, request_id=request_id, stage="tts_stream", outcome="cancelled", chunks_sent=chunks)
             self._fail(sender, "request cancelled by the client (or its deadline passed)", self.pb.TritonError.CANCELLED)
+        except ServerStopping as exc:  # retryable: the SDK fails over if no audio was sent yet
+            log_request(self.observer.log, logging.WARNING, request_id=request_id, stage="tts_stream", outcome="cut", chunks_sent=chunks)
+            self._fail(sender, str(exc), self.pb.TritonError.UNAVAILABLE)
         except StageFailed as exc:  # the failing stage counted and logged it already
             self._fail(sender, f"internal error: {exc}", self.pb.TritonError.INTERNAL)
         except Exception as exc:  # noqa: BLE001 - a bug fails this request with INTERNAL, never the model
@@ -117,7 +128,10 @@ class StreamingSynthesis:
             model_name=model, inputs=inputs, requested_output_names=[output], request_id=request_id
         ).async_exec()
         if response.has_error():
-            raise StageFailed(f"{model}: {response.error().message()}")
+            message = response.error().message()
+            if any(m in message for m in STOPPING_MESSAGES):
+                raise ServerStopping(f"the server is stopping ({model}: {message})")
+            raise StageFailed(f"{model}: {message}")
         return self.pb.get_output_tensor_by_name(response, output).as_numpy().copy()
 
     @staticmethod
@@ -128,6 +142,8 @@ class StreamingSynthesis:
     def _fail(self, sender: Any, message: str, code: Any) -> None:
         """The request's one error response. A gRPC stream carries an error as text alone (no status), so the
         message starts with the status name ("INVALID_ARGUMENT: ..."), which the SDK maps back."""
-        status = {self.pb.TritonError.INVALID_ARG: "INVALID_ARGUMENT", self.pb.TritonError.CANCELLED: "CANCELLED"}.get(code, "INTERNAL")
+        names = {self.pb.TritonError.INVALID_ARG: "INVALID_ARGUMENT", self.pb.TritonError.CANCELLED: "CANCELLED",
+                 self.pb.TritonError.UNAVAILABLE: "UNAVAILABLE"}
+        status = names.get(code, "INTERNAL")
         error = self.pb.TritonError(f"{status}: {message}", code)
         sender.send(self.pb.InferenceResponse(error=error), flags=self.pb.TRITONSERVER_RESPONSE_COMPLETE_FINAL)
