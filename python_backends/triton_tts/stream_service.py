@@ -18,12 +18,12 @@ from __future__ import annotations
 
 import logging
 import time
-from typing import Any
+from typing import Any, AsyncIterator
 
 import numpy as np
 
 from triton_tts.errors import InvalidRequest
-from triton_tts.frontend import TextFrontend
+from triton_tts.frontend import PhonemizedRequest, TextFrontend
 from triton_tts.frontend_request import phonemize_request
 from triton_tts.observability import StageObserver, finish_request, log_request, request_id_of
 from triton_tts.streaming import ChunkPlanner, ChunkSchedule
@@ -69,20 +69,8 @@ class StreamingSynthesis:
                 self.observer.rejected(request, exc)
                 self._fail(sender, str(exc), self.pb.TritonError.INVALID_ARG)
                 return
-            phonemized, request_id, voice = item.value, item.request_id, self.voices[item.value.speaker]
-            sentences = iter(np.split(phonemized.ids, np.cumsum(phonemized.segment_lengths)[:-1]))
-            planner, samples = ChunkPlanner(self.hop_length, self.schedule), 0
-            while True:
-                while planner.needs_more():
-                    segment = next(sentences, None)
-                    if segment is None:
-                        planner.finish()
-                    else:
-                        planner.add(await self._acoustic(segment, phonemized.speaker, phonemized.pace, request_id, sender))
-                chunk = planner.next_chunk()
-                if chunk is None:
-                    break
-                audio = (await self._vocode(chunk.mel, request_id, sender))[chunk.start : chunk.end]
+            request_id, voice, samples = item.request_id, self.voices[item.value.speaker], 0
+            async for audio in self._audio_chunks(item.value, request_id, sender):
                 self._check(sender)
                 sender.send(self.pb.InferenceResponse(output_tensors=[
                     self.pb.Tensor("AUDIO", audio[None, :]), self.pb.Tensor("SAMPLE_RATE", self.sample_rate),
@@ -105,6 +93,23 @@ class StreamingSynthesis:
         except Exception as exc:  # noqa: BLE001 - a bug fails this request with INTERNAL, never the model
             self.observer.failed(request, exc)
             self._fail(sender, f"internal error: {type(exc).__name__}: {exc}", self.pb.TritonError.INTERNAL)
+
+    async def _audio_chunks(self, phonemized: PhonemizedRequest, request_id: str, sender: Any) -> AsyncIterator[np.ndarray]:
+        """The request's audio chunk by chunk: each sentence's mel from the acoustic stage when the planner
+        needs its frames, each chunk from the vocoder stage."""
+        sentences = iter(np.split(phonemized.ids, np.cumsum(phonemized.segment_lengths)[:-1]))
+        planner = ChunkPlanner(self.hop_length, self.schedule)
+        while True:
+            while planner.needs_more():
+                segment = next(sentences, None)
+                if segment is None:
+                    planner.finish()
+                else:
+                    planner.add(await self._acoustic(segment, phonemized.speaker, phonemized.pace, request_id, sender))
+            chunk = planner.next_chunk()
+            if chunk is None:
+                return
+            yield (await self._vocode(chunk.mel, request_id, sender))[chunk.start : chunk.end]
 
     async def _acoustic(self, ids: np.ndarray, speaker: int, pace: float, request_id: str, sender: Any) -> np.ndarray:
         """One sentence's log-mel (n_mels, frames) from the acoustic stage."""
