@@ -1,8 +1,8 @@
-"""The longest requests the server accepts, against the real server: audio or INVALID_ARGUMENT, and every stage's
-peak memory (VmHWM from /proc) within its budget.
+"""The longest requests the server accepts, against the real server, whole and streamed: audio or
+INVALID_ARGUMENT, and every stage's peak memory (VmHWM from /proc) within its budget.
 
 Budgets: the CPU pod's memory limit is 6 GiB (k8s/components/cpu/cpu-resources.patch.yaml, /dev/shm counted in
-it) for five stage processes (frontend, acoustic, two vocoder instances, voices) and tritonserver. A stage
+it) for six stage processes (frontend, acoustic, two vocoder instances, voices, tts_stream) and tritonserver. A stage
 peaking at 1 GiB leaves room for the others and for concurrent requests; before sentences were cut into rows of at most 400 tokens, one 2,000-character
 sentence took the acoustic stage past 4 GB.
 """
@@ -20,7 +20,7 @@ from triton_tts_client import InvalidRequestError, RetryPolicy, TTSClient
 
 pytestmark = pytest.mark.slow
 GIB = 1024**3
-PEAK_RSS_BUDGET = {"text_frontend": 1 * GIB, "acoustic": 1 * GIB, "vocoder": 1 * GIB, "voices": 1 * GIB}
+PEAK_RSS_BUDGET = {"text_frontend": 1 * GIB, "acoustic": 1 * GIB, "vocoder": 1 * GIB, "voices": 1 * GIB, "tts_stream": 1 * GIB}
 # Each class of text the normaliser or espeak-ng expands, repeated (space-separated) as often as the
 # frontend still accepts: the worst case of its kind.
 EXPANDING = {
@@ -77,8 +77,9 @@ def test_worst_case_requests_speak_or_are_refused_within_the_memory_budget(trito
             text = longest_accepted(frontend, unit)
             try:
                 audio = client.synthesize(text, rate=0.5)
+                streamed = sum(chunk.duration for chunk in client.stream(text, rate=0.5))
                 outcomes[name] = f"{audio.duration:.0f} s of audio"
-                assert audio.duration > 0.5
+                assert audio.duration > 0.5 and abs(streamed - audio.duration) < 1e-3
             except InvalidRequestError as error:
                 outcomes[name] = f"INVALID_ARGUMENT: {error}"
         assert client.synthesize("Still speaking after the worst cases.").duration > 0.5
