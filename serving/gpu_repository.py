@@ -171,6 +171,7 @@ def generate(out: Path, profiles: Path | None = None) -> None:
     frontend = out / "text_frontend"
     shutil.copytree(STAGE_REPOSITORY / "text_frontend" / "1", frontend / "1", ignore=shutil.ignore_patterns("__pycache__"))
     (frontend / "config.pbtxt").write_text(frontend_config((STAGE_REPOSITORY / "text_frontend" / "config.pbtxt").read_text()))
+    shutil.copy2(STAGE_REPOSITORY / "text_frontend" / "lexicon.tsv", frontend / "lexicon.tsv")
     for stage in STAGES:
         (out / stage.name / "1").mkdir(parents=True)
         (out / stage.name / "config.pbtxt").write_text(engine_config(stage))

@@ -103,7 +103,7 @@ def derive_config(text: str, stage: str, options: ServerOptions) -> str:
 
 
 def derive_repository(options: ServerOptions) -> Path:
-    """build/model_repository: every stage and ensemble, configs derived for this run, version folders linked."""
+    """build/model_repository: every stage and ensemble, configs derived for this run, everything else linked."""
     target = options.build_dir / "model_repository"
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
@@ -115,7 +115,9 @@ def derive_repository(options: ServerOptions) -> Path:
             (target / model_dir.name).mkdir()
             config = derive_config((model_dir / "config.pbtxt").read_text(), model_dir.name, options)
             (target / model_dir.name / "config.pbtxt").write_text(config)
-            (target / model_dir.name / "1").symlink_to(model_dir / "1")
+            for item in model_dir.iterdir():  # the version folder and data files beside it (lexicon.tsv)
+                if item.name != "config.pbtxt":
+                    (target / model_dir.name / item.name).symlink_to(item)
     return target
 
 

@@ -1,4 +1,5 @@
-"""The text frontend stage: validate a request, normalize, split into sentences, phonemize to ids.
+"""The text frontend stage: validate a request, read SSML, apply the lexicon, normalize, split into
+sentences, phonemize to ids.
 
 Every problem a caller can fix raises InvalidRequest with a message that says what to change; the Triton
 model turns it into that request's own INVALID_ARGUMENT error.
@@ -10,12 +11,16 @@ import math
 import re
 import unicodedata
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
 from triton_tts.errors import InvalidRequest
+from triton_tts.lexicon import EMPTY_LEXICON, Lexicon
 from triton_tts.normalize import normalize
-from triton_tts.phonemes import text_to_ids
+from triton_tts.phonemes import pieces_to_ids
+from triton_tts.ssml import is_ssml, parse_ssml
+from triton_tts.utterance import Phonemes, Piece, Segment
 from triton_tts.voice_config import VoiceConfig
 
 MAX_TEXT_CHARS = 2000
@@ -23,26 +28,31 @@ MAX_TEXT_CHARS = 2000
 # a request's audio within what the vocoder takes (MAX_REQUEST_FRAMES) even at the slowest RATE.
 MAX_PHONEMES = 6000
 MIN_RATE, MAX_RATE = 0.5, 2.0
+MAX_PAUSE_SECONDS = 60  # SSML breaks in one request, in all
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
 
 
 @dataclass(frozen=True)
 class PhonemizedRequest:
-    """The frontend's output: ids of all sentences back to back, and how many ids each sentence has."""
+    """The frontend's output: ids of all sentences back to back, how many ids each sentence has, and each
+    sentence's pace (RATE times an SSML prosody rate) and silence after it (SSML breaks)."""
 
     ids: np.ndarray  # int64 (n,)
     segment_lengths: np.ndarray  # int64 (sentences,), sums to n
     speaker: int
     pace: float
+    segment_paces: np.ndarray  # float32 (sentences,)
+    segment_pause_frames: np.ndarray  # int64 (sentences,)
 
 
 def decode_text(raw: bytes) -> str:
-    """UTF-8 text with control characters removed; InvalidRequest when empty, too long or not UTF-8."""
+    """UTF-8 text with control characters made spaces (newlines and tabs kept: SSML errors give line numbers);
+    InvalidRequest when empty, too long or not UTF-8."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InvalidRequest(f"TEXT is not valid UTF-8 (bad byte at offset {exc.start}): send UTF-8 encoded text", "invalid_utf8") from exc
-    text = "".join(" " if unicodedata.category(c).startswith("C") else c for c in text).strip()
+    text = "".join(c if c in "\n\t" else " " if unicodedata.category(c).startswith("C") else c for c in text).strip()
     if not text:
         raise InvalidRequest("TEXT is empty: send at least one word to speak", "empty_text")
     if len(text) > MAX_TEXT_CHARS:
@@ -78,15 +88,41 @@ def split_sentences(text: str) -> list[str]:
     return [s for s in _SENTENCE_BREAK.split(text) if s.strip()]
 
 
+def split_piece_sentences(pieces: list[Piece]) -> list[list[Piece]]:
+    """split_sentences across pieces: only written text ends a sentence; fixed pronunciations stay inside."""
+    sentences: list[list[Piece]] = [[]]
+    for piece in pieces:
+        parts = _SENTENCE_BREAK.split(piece) if isinstance(piece, str) else [piece]
+        for index, part in enumerate(parts):
+            if index:
+                sentences.append([])
+            if not isinstance(part, str) or part.strip():
+                sentences[-1].append(part)
+    return [s for s in sentences if s]
+
+
+def _normalize_inside(text: str) -> str:
+    """normalize() that keeps one space at either end: it separates a sentence's end from a lexicon word."""
+    before = " " if text[:1].isspace() else ""
+    after = " " if text[-1:].isspace() else ""
+    return before + normalize(text) + after
+
+
 class TextFrontend:
     """Turns (TEXT, VOICE, RATE) into phoneme ids for one voice artifact."""
 
-    def __init__(self, config: VoiceConfig, default_speaker: str | None = None, max_phonemes: int = MAX_PHONEMES) -> None:
+    def __init__(self, config: VoiceConfig, default_speaker: str | None = None, max_phonemes: int = MAX_PHONEMES,
+                 lexicon: Lexicon = EMPTY_LEXICON) -> None:
         """`max_phonemes` caps a request's phoneme ids (lower on the GPU variant: the engines' shape range)."""
         self.config = config
         self.max_phonemes = max_phonemes
+        self.lexicon = lexicon
         self.default_speaker = default_speaker or next(iter(config.speakers))
+        self.known_symbols = frozenset(config.inventory.tokens)
+        self.frames_per_ms = config.mel.sample_rate / config.mel.hop_length / 1000
         config.speaker_id(self.default_speaker)  # fail at start-up, not per request
+        if len(lexicon) and config.phonemizer != "piper_ipa":
+            raise ValueError(f"a lexicon needs a voice that reads IPA (phonemizer piper_ipa), not {config.phonemizer}")
 
     def speaker(self, raw: bytes | None) -> str:
         if raw is None or not raw.strip():
@@ -99,19 +135,52 @@ class TextFrontend:
             raise InvalidRequest(f"unknown VOICE {name!r}; available voices: {available}", "unknown_voice")
         return name
 
+    def segments(self, text: str) -> list[Segment]:
+        """SSML (text starting with <speak) or plain text as segments, before the lexicon and normalizer."""
+        if not is_ssml(text):
+            return [Segment([text])]
+        if self.config.phonemizer != "piper_ipa":
+            raise InvalidRequest(f"SSML needs a voice that reads IPA; this voice's phonemizer is {self.config.phonemizer}", "bad_ssml")
+        return parse_ssml(text, self.known_symbols)
+
+    def written(self, pieces: list[Piece]) -> list[Piece]:
+        """Lexicon words cut out of the written text, the rest normalized; spoken-form pieces unchanged."""
+        return [
+            _normalize_inside(part) if isinstance(part, str) else part
+            for piece in pieces
+            for part in (self.lexicon.split(piece) if isinstance(piece, str) else [piece])
+        ]
+
     def process(self, text: bytes, voice: bytes | None = None, rate: float | None = None) -> PhonemizedRequest:
         speaker = self.speaker(voice)
         pace = check_rate(rate)
         espeak_voice = self.config.speakers[speaker]
-        segments = [
-            row
-            for sentence in split_sentences(normalize(decode_text(text)))
-            for row in text_to_ids(sentence, espeak_voice, self.config.inventory, self.config.phonemizer)
-        ]
-        segments = speakable(segments, self.max_phonemes, minimum=3)  # more than the sentence start and end marks
+        rows: list[tuple[list[int], float, int]] = []  # (ids, pace, pause frames after)
+        for segment in self.segments(decode_text(text)):
+            segment_pace = min(MAX_RATE, max(MIN_RATE, pace * segment.rate))
+            for sentence in split_piece_sentences(self.written(segment.pieces)):
+                rows += [(ids, segment_pace, 0) for ids in pieces_to_ids(sentence, espeak_voice, self.config.inventory, self.config.phonemizer)]
+            rows = [row for row in rows if len(row[0]) >= 3]  # more than the sentence start and end marks
+            if rows and segment.pause_ms:  # a break before any words is dropped
+                ids, row_pace, pause = rows[-1]
+                rows[-1] = (ids, row_pace, pause + round(segment.pause_ms * self.frames_per_ms))
+        pause_seconds = sum(f for _, _, f in rows) / self.frames_per_ms / 1000
+        if pause_seconds > MAX_PAUSE_SECONDS:
+            raise InvalidRequest(f"the SSML breaks add up to {pause_seconds:.1f} s; at most {MAX_PAUSE_SECONDS} s per request: shorten them", "bad_ssml")
+        segments = speakable([ids for ids, _, _ in rows], self.max_phonemes)
         return PhonemizedRequest(
             ids=np.concatenate([np.asarray(s, dtype=np.int64) for s in segments]),
             segment_lengths=np.asarray([len(s) for s in segments], dtype=np.int64),
             speaker=self.config.speaker_id(speaker),
             pace=pace,
+            segment_paces=np.asarray([p for _, p, _ in rows], dtype=np.float32),
+            segment_pause_frames=np.asarray([f for _, _, f in rows], dtype=np.int64),
         )
+
+
+def load_frontend(config: VoiceConfig, lexicon_path: Path | None, max_phonemes: int = MAX_PHONEMES) -> TextFrontend:
+    """The frontend with the deployment's lexicon (LexiconError naming the bad line stops the model's start)."""
+    lexicon = Lexicon.load(lexicon_path, config.inventory.tokens) if lexicon_path else EMPTY_LEXICON
+    frontend = TextFrontend(config, max_phonemes=max_phonemes, lexicon=lexicon)
+    frontend.process(b"Warm up.")
+    return frontend

@@ -7,6 +7,7 @@ import re
 from pathlib import Path
 
 VOICE_DIR_ENV = "TTS_VOICE_DIR"
+LEXICON_ENV = "TTS_LEXICON"
 
 
 def parameter(model_config: dict, name: str, default: str) -> str:
@@ -27,3 +28,10 @@ def stage_parameter(model_directory: str, stage: str, name: str, default: str) -
     pattern = rf'parameters \{{ key: "{re.escape(name)}", value: \{{ string_value: "([^"]*)"'
     match = re.search(pattern, path.read_text()) if path.exists() else None
     return match.group(1) if match else default
+
+
+def lexicon_file(model_directory: str) -> Path | None:
+    """$TTS_LEXICON if set (a ConfigMap in Kubernetes), else the text frontend's `lexicon` parameter (relative
+    to its directory): the one lexicon of both models that phonemize (text_frontend and tts_stream)."""
+    configured = os.environ.get(LEXICON_ENV) or stage_parameter(model_directory, "text_frontend", "lexicon", "")
+    return (Path(model_directory).parent / "text_frontend" / configured).resolve() if configured else None

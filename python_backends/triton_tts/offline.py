@@ -39,7 +39,7 @@ class Synthesizer:
         voices = voices or [None] * len(texts)
         rates = rates or [1.0] * len(texts)
         requests = [
-            AcousticRequest(p.ids, p.segment_lengths, p.speaker, p.pace)
+            AcousticRequest(p.ids, p.segment_lengths, p.speaker, p.pace, p.segment_paces, p.segment_pause_frames)
             for p in (self.frontend.process(t.encode(), v and v.encode(), r) for t, v, r in zip(texts, voices, rates))
         ]
         return self.vocoder.run(self.acoustic.run(requests))

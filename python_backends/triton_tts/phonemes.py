@@ -17,6 +17,8 @@ import unicodedata
 from dataclasses import dataclass
 
 from triton_tts import espeak
+from triton_tts.lexicon import ipa_symbols
+from triton_tts.utterance import Phonemes, Piece, piece_text
 
 logger = logging.getLogger(__name__)
 
@@ -39,12 +41,49 @@ _LANGUAGE_SWITCH = re.compile(r"\([a-z-]+\)")  # espeak-ng's "(fr)" around words
 
 def phonemize_ipa(text: str, espeak_voice: str) -> list[str]:
     """Piper's symbol sequence for one sentence; [] when there is nothing to speak."""
-    clauses = espeak.ipa_clauses(text, espeak_voice)
+    return phonemize_pieces([text], espeak_voice)
+
+
+_LEADING_PUNCTUATION = re.compile(r"^[\s,;:.!?]*")
+
+
+def phonemize_pieces(pieces: list[Piece], espeak_voice: str) -> list[str]:
+    """Piper's symbol sequence for one sentence given as pieces: text through espeak-ng by clause, fixed
+    pronunciations (Phonemes) as their IPA, words joined by spaces. For one text piece this is exactly
+    what Piper makes of the sentence (the teacher's training data)."""
     symbols: list[str] = []
-    for index, (ipa, terminator) in enumerate(clauses):
-        symbols.extend(unicodedata.normalize("NFD", _LANGUAGE_SWITCH.sub("", ipa)).strip())
-        is_last = index == len(clauses) - 1
-        symbols.extend(_PIPER_TERMINATORS[terminator] if terminator else "." if is_last else " ")
+    open_word = False  # the last symbols are a word with no clause punctuation after it yet
+    for piece_index, piece in enumerate(pieces):
+        last_piece = piece_index == len(pieces) - 1
+        if isinstance(piece, Phonemes):
+            if open_word:
+                symbols.append(" ")
+            symbols.extend(ipa_symbols(piece.ipa))
+            open_word = True
+            continue
+        text = piece if isinstance(piece, str) else piece.text
+        # espeak-ng gives a clause's punctuation to the clause after it: text that starts with punctuation
+        # (", they rock" after a fixed pronunciation) closes the previous clause here.
+        leading = _LEADING_PUNCTUATION.match(text)[0]
+        terminator = next((c for c in reversed(leading) if c in _PIPER_TERMINATORS), "")
+        if terminator and symbols:
+            symbols.extend(_PIPER_TERMINATORS[terminator])
+            open_word = False
+        clauses = espeak.ipa_clauses(text[len(leading):], espeak_voice)
+        for index, (ipa, terminator) in enumerate(clauses):
+            if open_word:
+                symbols.append(" ")
+            symbols.extend(unicodedata.normalize("NFD", _LANGUAGE_SWITCH.sub("", ipa)).strip())
+            is_last = index == len(clauses) - 1
+            if terminator:
+                symbols.extend(_PIPER_TERMINATORS[terminator])
+            elif is_last and last_piece:
+                symbols.append(".")
+            elif not is_last:
+                symbols.append(" ")
+            open_word = not terminator and is_last and not last_piece
+    if open_word:
+        symbols.append(".")
     if not symbols:
         return []
     tokens = [PIPER_BOS, PIPER_BLANK]
@@ -150,6 +189,16 @@ def tokenize(text: str, espeak_voice: str, phonemizer: str) -> list[str]:
 def text_to_ids(text: str, espeak_voice: str, inventory: PhonemeInventory, phonemizer: str) -> list[list[int]]:
     """The one frontend function training and serving share: one sentence's ids, as rows of the acoustic model
     (one row unless the sentence is longer than MAX_SEGMENT_TOKENS; the retired mnemonic voices are never cut)."""
-    tokens = tokenize(text, espeak_voice, phonemizer)
-    rows = split_long(tokens) if phonemizer == "piper_ipa" and tokens else [tokens]
+    return pieces_to_ids([text], espeak_voice, inventory, phonemizer)
+
+
+def pieces_to_ids(pieces: list[Piece], espeak_voice: str, inventory: PhonemeInventory, phonemizer: str) -> list[list[int]]:
+    """text_to_ids for a sentence given as pieces (fixed pronunciations need the piper_ipa phonemizer)."""
+    if phonemizer == "piper_ipa":
+        tokens = phonemize_pieces(pieces, espeak_voice)
+        rows = split_long(tokens) if tokens else [tokens]
+    else:
+        if any(isinstance(piece, Phonemes) for piece in pieces):
+            raise ValueError(f"fixed pronunciations need the piper_ipa phonemizer, not {phonemizer}")
+        rows = [tokenize(" ".join(piece_text(piece) for piece in pieces), espeak_voice, phonemizer)]
     return [inventory.ids(row) for row in rows]

@@ -7,6 +7,7 @@ request order.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from functools import partial
 
@@ -15,7 +16,7 @@ import torch
 
 from triton_tts.acoustic import MAX_FRAMES
 from triton_tts.errors import InvalidRequest
-from triton_tts.frontend import MAX_RATE, MIN_RATE
+from triton_tts.frontend import MAX_PAUSE_SECONDS, MAX_RATE, MIN_RATE
 from triton_tts.neural_vocoder import NeuralVocoder
 from triton_tts.pipeline import (
     VOCODER_WINDOW_FRAMES, AcousticInput, AcousticRunner, VocoderRunner, generate_mels, run_in_chunks, vocode, vocode_windowed,
@@ -31,10 +32,21 @@ MAX_REQUEST_FRAMES = 5 * MAX_FRAMES
 
 @dataclass(frozen=True)
 class AcousticRequest:
+    """One request's sentences. Optional per sentence: its pace (default: `pace`) and the frames of silence
+    after it (SSML <prosody rate> and <break>; default none)."""
+
     ids: np.ndarray
     segment_lengths: np.ndarray
     speaker: int
     pace: float
+    segment_paces: np.ndarray | None = None
+    pause_frames: np.ndarray | None = None
+
+    def paces(self) -> np.ndarray:
+        return np.full(self.segment_lengths.size, self.pace, np.float32) if self.segment_paces is None else self.segment_paces
+
+    def pauses(self) -> np.ndarray:
+        return np.zeros(self.segment_lengths.size, np.int64) if self.pause_frames is None else self.pause_frames
 
 
 class AcousticStage:
@@ -42,6 +54,8 @@ class AcousticStage:
 
     def __init__(self, config: VoiceConfig, acoustic: AcousticRunner, compute_batch_size: int = 1) -> None:
         self.acoustic = acoustic
+        self.silence = float(np.log(config.mel.log_floor))
+        self.max_pause_frames = math.ceil(MAX_PAUSE_SECONDS * config.mel.sample_rate / config.mel.hop_length)
         self.compute_batch_size = compute_batch_size
         self.n_tokens = config.model.n_tokens
         self.n_speakers = config.model.n_speakers
@@ -58,6 +72,11 @@ class AcousticStage:
             raise InvalidRequest(f"SPEAKER must be in [0, {self.n_speakers - 1}]")
         if not MIN_RATE <= request.pace <= MAX_RATE:
             raise InvalidRequest(f"PACE must be in [{MIN_RATE}, {MAX_RATE}]")
+        paces, pauses = request.paces(), request.pauses()
+        if paces.shape != lengths.shape or not np.all((paces >= MIN_RATE) & (paces <= MAX_RATE)):
+            raise InvalidRequest(f"SEGMENT_PACES must have one pace in [{MIN_RATE}, {MAX_RATE}] per segment")
+        if pauses.shape != lengths.shape or pauses.min() < 0 or pauses.sum() > self.max_pause_frames:
+            raise InvalidRequest(f"SEGMENT_PAUSE_FRAMES must have one count per segment, >= 0, at most {self.max_pause_frames} in all")
         return request
 
     def warm_up(self) -> None:
@@ -66,12 +85,21 @@ class AcousticStage:
 
     def run(self, requests: list[AcousticRequest]) -> list[np.ndarray]:
         rows = [
-            AcousticInput(segment.tolist(), r.speaker, r.pace)
+            AcousticInput(segment.tolist(), r.speaker, float(pace))
             for r in requests
-            for segment in np.split(r.ids, np.cumsum(r.segment_lengths)[:-1])
+            for segment, pace in zip(np.split(r.ids, np.cumsum(r.segment_lengths)[:-1]), r.paces())
         ]
         mels = iter(run_in_chunks(rows, self.compute_batch_size, lambda r: len(r.ids), partial(generate_mels, self.acoustic)))
-        return [np.concatenate([next(mels) for _ in r.segment_lengths], axis=1) for r in requests]
+        return [self._join([next(mels) for _ in r.segment_lengths], r.pauses()) for r in requests]
+
+    def _join(self, mels: list[np.ndarray], pauses: np.ndarray) -> np.ndarray:
+        """A request's sentence mels back to back, each followed by its pause as silent (log floor) frames."""
+        parts = []
+        for mel, pause in zip(mels, pauses):
+            parts.append(mel)
+            if pause:
+                parts.append(np.full((mel.shape[0], int(pause)), self.silence, dtype=mel.dtype))
+        return np.concatenate(parts, axis=1)
 
 
 class VocoderStage:

@@ -97,27 +97,30 @@ class StreamingSynthesis:
     async def _audio_chunks(self, phonemized: PhonemizedRequest, request_id: str, sender: Any) -> AsyncIterator[np.ndarray]:
         """The request's audio chunk by chunk: each sentence's mel from the acoustic stage when the planner
         needs its frames, each chunk from the vocoder stage."""
-        sentences = iter(np.split(phonemized.ids, np.cumsum(phonemized.segment_lengths)[:-1]))
+        segments = np.split(phonemized.ids, np.cumsum(phonemized.segment_lengths)[:-1])
+        sentences = iter(zip(segments, phonemized.segment_paces, phonemized.segment_pause_frames))
         planner = ChunkPlanner(self.hop_length, self.schedule)
         while True:
             while planner.needs_more():
-                segment = next(sentences, None)
-                if segment is None:
+                sentence = next(sentences, None)
+                if sentence is None:
                     planner.finish()
                 else:
-                    planner.add(await self._acoustic(segment, phonemized.speaker, phonemized.pace, request_id, sender))
+                    planner.add(await self._acoustic(*sentence, phonemized.speaker, request_id, sender))
             chunk = planner.next_chunk()
             if chunk is None:
                 return
             yield (await self._vocode(chunk.mel, request_id, sender))[chunk.start : chunk.end]
 
-    async def _acoustic(self, ids: np.ndarray, speaker: int, pace: float, request_id: str, sender: Any) -> np.ndarray:
-        """One sentence's log-mel (n_mels, frames) from the acoustic stage."""
+    async def _acoustic(self, ids: np.ndarray, pace: float, pause_frames: int, speaker: int, request_id: str, sender: Any) -> np.ndarray:
+        """One sentence's log-mel (n_mels, frames) from the acoustic stage, with its pause after it."""
         inputs = [
             self.pb.Tensor("PHONEME_IDS", ids[None, :].astype(np.int64)),
             self.pb.Tensor("SEGMENT_LENGTHS", np.array([[ids.size]], dtype=np.int64)),
             self.pb.Tensor("SPEAKER", np.array([[speaker]], dtype=np.int64)),
             self.pb.Tensor("PACE", np.array([[pace]], dtype=np.float32)),
+            self.pb.Tensor("SEGMENT_PACES", np.array([[pace]], dtype=np.float32)),
+            self.pb.Tensor("SEGMENT_PAUSE_FRAMES", np.array([[pause_frames]], dtype=np.int64)),
         ]
         return (await self._infer("acoustic", request_id, inputs, "MEL", sender))[0]
 

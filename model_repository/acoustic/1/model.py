@@ -16,6 +16,11 @@ def _array(request, name: str):
     return pb_utils.get_input_tensor_by_name(request, name).as_numpy()
 
 
+def _optional_row(request, name: str):
+    tensor = pb_utils.get_input_tensor_by_name(request, name)
+    return None if tensor is None else tensor.as_numpy().reshape(-1)
+
+
 class TritonPythonModel:
     def initialize(self, args: dict) -> None:
         config = json.loads(args["model_config"])
@@ -34,6 +39,8 @@ class TritonPythonModel:
                 segment_lengths=_array(request, "SEGMENT_LENGTHS").reshape(-1),
                 speaker=int(_array(request, "SPEAKER").reshape(-1)[0]),
                 pace=float(_array(request, "PACE").reshape(-1)[0]),
+                segment_paces=_optional_row(request, "SEGMENT_PACES"),
+                pause_frames=_optional_row(request, "SEGMENT_PAUSE_FRAMES"),
             )
         )
         return traced(request, value, pb_utils.get_input_tensor_by_name(request, "TRACE"))

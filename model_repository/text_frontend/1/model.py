@@ -5,9 +5,9 @@ import json
 import numpy as np
 import triton_python_backend_utils as pb_utils
 
-from triton_tts.frontend import MAX_PHONEMES, PhonemizedRequest, TextFrontend
+from triton_tts.frontend import MAX_PHONEMES, PhonemizedRequest, load_frontend
 from triton_tts.frontend_request import phonemize_request
-from triton_tts.model_config import parameter, voice_dir
+from triton_tts.model_config import lexicon_file, parameter, voice_dir
 from triton_tts.observability import StageObserver, Traced
 from triton_tts.triton_batch import execute_batch
 from triton_tts.voice_config import load_voice_config
@@ -17,8 +17,8 @@ class TritonPythonModel:
     def initialize(self, args: dict) -> None:
         config = json.loads(args["model_config"])
         self.voice_config = load_voice_config(voice_dir(config, args["model_repository"]))
-        self.frontend = TextFrontend(self.voice_config, max_phonemes=int(parameter(config, "max_phonemes", str(MAX_PHONEMES))))
-        self.frontend.process(b"Warm up.")
+        max_phonemes = int(parameter(config, "max_phonemes", str(MAX_PHONEMES)))
+        self.frontend = load_frontend(self.voice_config, lexicon_file(args["model_repository"]), max_phonemes)
         self.observer = StageObserver(pb_utils, "text_frontend")
         self.voices = list(self.voice_config.speakers)
 
@@ -34,6 +34,8 @@ class TritonPythonModel:
             pb_utils.Tensor("LENGTHS", np.array([[result.ids.size]], dtype=np.int64)),
             pb_utils.Tensor("SPEAKER", np.array([[result.speaker]], dtype=np.int64)),
             pb_utils.Tensor("PACE", np.array([[result.pace]], dtype=np.float32)),
+            pb_utils.Tensor("SEGMENT_PACES", result.segment_paces[None, :]),
+            pb_utils.Tensor("SEGMENT_PAUSE_FRAMES", result.segment_pause_frames[None, :]),
             pb_utils.Tensor("TRACE", item.trace.to_array()[None, :]),
         ]
 

@@ -6,8 +6,8 @@ import json
 
 import triton_python_backend_utils as pb_utils
 
-from triton_tts.frontend import MAX_PHONEMES, TextFrontend
-from triton_tts.model_config import parameter, stage_parameter, voice_dir
+from triton_tts.frontend import MAX_PHONEMES, load_frontend
+from triton_tts.model_config import lexicon_file, parameter, stage_parameter, voice_dir
 from triton_tts.stream_service import StreamingSynthesis
 from triton_tts.streaming import ChunkSchedule
 from triton_tts.voice_config import load_voice_config
@@ -18,8 +18,7 @@ class TritonPythonModel:
         config = json.loads(args["model_config"])
         voice = load_voice_config(voice_dir(config, args["model_repository"]))
         max_phonemes = int(stage_parameter(args["model_repository"], "text_frontend", "max_phonemes", str(MAX_PHONEMES)))
-        frontend = TextFrontend(voice, max_phonemes=max_phonemes)
-        frontend.process(b"Warm up.")
+        frontend = load_frontend(voice, lexicon_file(args["model_repository"]), max_phonemes)
         schedule = ChunkSchedule(
             int(parameter(config, "first_chunk_frames", "24")),
             float(parameter(config, "chunk_growth", "4")),
