@@ -40,14 +40,21 @@ class AsyncTTSClient:
                 attempts.failed(exc, endpoint)
         raise attempts.exhausted()
 
-    async def synthesize(self, text: str, voice: str | None = None, rate: float = 1.0, *, deadline_s: float | None = None, request_id: str | None = None) -> Audio:
-        request = protocol.synthesize_request(text, voice, rate, request_id)
-        return protocol.parse_audio(await self._call("ModelInfer", request, deadline_s))
+    async def synthesize(
+        self, text: str, voice: str | None = None, rate: float = 1.0, *, encoding: str = "float32",
+        sample_rate: int | None = None, deadline_s: float | None = None, request_id: str | None = None,
+    ) -> Audio:
+        """As TTSClient.synthesize."""
+        request = protocol.synthesize_request(text, voice, rate, request_id, encoding=encoding, sample_rate=sample_rate)
+        return protocol.parse_audio(await self._call("ModelInfer", request, deadline_s), encoding)
 
-    async def stream(self, text: str, voice: str | None = None, rate: float = 1.0, *, deadline_s: float | None = None, request_id: str | None = None) -> AsyncIterator[Audio]:
+    async def stream(
+        self, text: str, voice: str | None = None, rate: float = 1.0, *, encoding: str = "float32",
+        deadline_s: float | None = None, request_id: str | None = None,
+    ) -> AsyncIterator[Audio]:
         """Audio chunks as the server makes them; as TTSClient.stream (failover before the first chunk only;
         leaving the loop early, or aclose(), cancels the server's work)."""
-        request = protocol.stream_request(text, voice, rate, request_id)
+        request = protocol.stream_request(text, voice, rate, request_id, encoding)
         attempts = Attempts(self.options, self._rng, deadline_s)
         for endpoint, sleep_s in attempts:
             await asyncio.sleep(sleep_s)
@@ -58,7 +65,7 @@ class AsyncTTSClient:
                 await sent_all.wait()  # hold the request side open until the responses are read
 
             call = self._stub(endpoint).ModelStreamInfer(requests(), timeout=attempts.remaining(), metadata=self.options.metadata)
-            attempt = StreamAttempt(attempts, endpoint)
+            attempt = StreamAttempt(attempts, endpoint, encoding)
             try:
                 async for message in call:
                     chunk = attempt.chunk(message)

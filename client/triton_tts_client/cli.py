@@ -1,6 +1,8 @@
-"""`tts`: speak text to WAV files, list voices, check health.
+"""`tts`: speak text to audio files, list voices, check health.
 
   tts say "Hello there." -o hello.wav [--voice en_us_joe] [--rate 1.2] [--server eu:8001 --server us:8001]
+  tts say "Hello there." -o hello.ogg [--sample-rate 48000]   # the extension picks the format: .wav .ogg/.opus .pcm
+  tts say "<speak>Hi <break time='300ms'/> there.</speak>" -o hi.wav   # SSML
   tts say --file lines.txt -o out.wav     # one utterance per line -> out_001.wav, out_002.wav, ...
   echo "Hello." | tts say -o hello.wav     # text from stdin
   tts say --stream -o - "Hello." | aplay -f S16_LE -r 22050 -c 1   # play while the server still speaks
@@ -19,7 +21,7 @@ import sys
 from pathlib import Path
 from typing import Iterable
 
-from triton_tts_client.audio import Audio, open_wav
+from triton_tts_client.audio import ENCODING_BY_SUFFIX, Audio, open_wav
 from triton_tts_client.client import TTSClient
 from triton_tts_client.errors import (
     AuthenticationError,
@@ -55,8 +57,10 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     say.add_argument("text", nargs="?", help="the text; omit (or '-') to read standard input")
     say.add_argument("--file", type=Path, help="one utterance per line")
     say.add_argument("-o", "--output", type=Path, default=Path("out.wav"),
-                     help="WAV file, or - for raw 16-bit little-endian PCM on standard output")
-    say.add_argument("--stream", action="store_true", help="write audio chunk by chunk as the server streams it (tts_stream)")
+                     help="audio file (.wav, .ogg or .opus for Ogg/Opus, .pcm for raw 16-bit PCM), or - for raw "
+                          "16-bit little-endian PCM on standard output")
+    say.add_argument("--sample-rate", type=int, metavar="HZ", help="resample on the server (8000-48000; Opus: 8/12/16/24/48 kHz)")
+    say.add_argument("--stream", action="store_true", help="write audio chunk by chunk as the server streams it (tts_stream; WAV or PCM)")
     say.add_argument("--voice")
     say.add_argument("--rate", type=float, default=1.0)
     commands.add_parser("voices", parents=[common], help="list the voices")
@@ -92,6 +96,15 @@ def output_paths(output: Path, count: int) -> list[Path]:
     return [output.with_name(f"{output.stem}_{k:03d}{output.suffix or '.wav'}") for k in range(1, count + 1)]
 
 
+def encoding_for(path: Path, stream: bool) -> str:
+    """The server encoding a file needs: by extension (WAV when unknown); standard output and streams get PCM16
+    (a stream's chunks are written into the WAV file as they arrive)."""
+    encoding = "pcm16" if path == STDOUT else ENCODING_BY_SUFFIX.get(path.suffix.lower(), "wav")
+    if stream and encoding == "wav":
+        return "pcm16"
+    return encoding
+
+
 def run(args: argparse.Namespace) -> int:
     with make_client(args) as client:
         if args.command == "health":
@@ -105,12 +118,30 @@ def run(args: argparse.Namespace) -> int:
         if not texts:
             print("tts: no text to speak (give TEXT, --file, or pipe text in)", file=sys.stderr)
             return 2
+        encoding = encoding_for(args.output, args.stream)
+        if args.stream and encoding not in ("pcm16", "float32"):
+            print(f"tts: --stream writes WAV or raw PCM; {args.output.suffix} needs the whole audio (drop --stream)", file=sys.stderr)
+            return 2
         for text, path in zip(texts, output_paths(args.output, len(texts))):
-            chunks = client.stream(text, args.voice, args.rate) if args.stream else [client.synthesize(text, args.voice, args.rate)]
-            seconds, chunk = write_audio(chunks, path)
+            if args.stream:
+                chunks = client.stream(text, args.voice, args.rate, encoding=encoding)
+                seconds, chunk = write_audio(chunks, path)
+            else:
+                chunk = client.synthesize(text, args.voice, args.rate, encoding=encoding, sample_rate=args.sample_rate)
+                seconds = write_whole(chunk, path)
             report = sys.stderr if path == STDOUT else sys.stdout
-            print(f"{path}: {seconds:.2f} s, {chunk.sample_rate} Hz, request {chunk.request_id}", file=report)
+            print(f"{path}: {seconds:.2f} s, {chunk.sample_rate} Hz, {encoding}, request {chunk.request_id}", file=report)
     return 0
+
+
+def write_whole(audio: Audio, path: Path) -> float:
+    """The audio as the file's format wants it (the server's bytes as they are); returns its seconds."""
+    if path == STDOUT:
+        sys.stdout.buffer.write(audio.pcm16())
+        sys.stdout.buffer.flush()
+    else:
+        path.write_bytes(audio.file_bytes())
+    return audio.duration
 
 
 def write_audio(chunks: Iterable[Audio], path: Path) -> tuple[float, Audio]:

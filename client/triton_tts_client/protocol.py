@@ -41,12 +41,13 @@ def parse_bytes_tensor(raw: bytes) -> list[bytes]:
 
 
 def synthesize_request(
-    text: str, voice: str | None = None, rate: float = 1.0, request_id: str | None = None, model: str = TTS_MODEL
+    text: str, voice: str | None = None, rate: float = 1.0, request_id: str | None = None, model: str = TTS_MODEL,
+    encoding: str = "float32", sample_rate: int | None = None,
 ) -> pb.ModelInferRequest:
-    """One utterance for the `tts` ensemble (or `tts_stream`); VOICE and RATE are sent only when they differ
-    from the defaults.
+    """One utterance for the `tts` ensemble (or `tts_stream`); VOICE, RATE, ENCODING and OUTPUT_SAMPLE_RATE are
+    sent only when they differ from the defaults, and only the outputs this encoding needs are asked for.
 
-    The server validates text, voice and rate (one source of truth) and answers INVALID_ARGUMENT.
+    The server validates text, voice, rate and format (one source of truth) and answers INVALID_ARGUMENT.
     """
     request = pb.ModelInferRequest(model_name=model, id=request_id or uuid.uuid4().hex)
     request.inputs.add(name="TEXT", datatype="BYTES", shape=[1, 1])
@@ -57,6 +58,14 @@ def synthesize_request(
     if rate != 1.0:
         request.inputs.add(name="RATE", datatype="FP32", shape=[1, 1])
         request.raw_input_contents.append(np.array([rate], dtype="<f4").tobytes())
+    if encoding != "float32":
+        request.inputs.add(name="ENCODING", datatype="BYTES", shape=[1, 1])
+        request.raw_input_contents.append(bytes_tensor(encoding.encode("utf-8")))
+    if sample_rate:
+        request.inputs.add(name="OUTPUT_SAMPLE_RATE", datatype="INT32", shape=[1, 1])
+        request.raw_input_contents.append(np.array([sample_rate], dtype="<i4").tobytes())
+    for name in ("AUDIO" if encoding == "float32" else "AUDIO_BYTES", "SAMPLE_RATE"):
+        request.outputs.add(name=name)
     return request
 
 
@@ -66,23 +75,29 @@ def _outputs(response: pb.ModelInferResponse) -> dict[str, tuple[pb.ModelInferRe
     return {o.name: (o, raw) for o, raw in zip(response.outputs, response.raw_output_contents)}
 
 
-def parse_audio(response: pb.ModelInferResponse) -> Audio:
-    """AUDIO (FP32) and SAMPLE_RATE (INT32) from a `tts` response."""
+def parse_audio(response: pb.ModelInferResponse, encoding: str = "float32") -> Audio:
+    """AUDIO (FP32, for float32) or AUDIO_BYTES (the other encodings), and SAMPLE_RATE (INT32), from a response."""
     outputs = _outputs(response)
     try:
-        (audio_meta, audio_raw), (_, rate_raw) = outputs["AUDIO"], outputs["SAMPLE_RATE"]
+        _, rate_raw = outputs["SAMPLE_RATE"]
+        sample_rate = int(np.frombuffer(rate_raw, dtype="<i4")[0])
+        if encoding != "float32":
+            encoded = parse_bytes_tensor(outputs["AUDIO_BYTES"][1])
+            return Audio.decode(encoded[0] if encoded else b"", encoding, sample_rate, response.id)
+        audio_meta, audio_raw = outputs["AUDIO"]
     except KeyError as exc:
         raise ServerError(f"response lacks output {exc}") from exc
     if audio_meta.datatype != "FP32":
         raise ServerError(f"AUDIO has datatype {audio_meta.datatype}, expected FP32")
     samples = np.frombuffer(audio_raw, dtype="<f4").astype(np.float32)
-    sample_rate = int(np.frombuffer(rate_raw, dtype="<i4")[0])
     return Audio(samples, sample_rate, response.id)
 
 
-def stream_request(text: str, voice: str | None = None, rate: float = 1.0, request_id: str | None = None) -> pb.ModelInferRequest:
+def stream_request(
+    text: str, voice: str | None = None, rate: float = 1.0, request_id: str | None = None, encoding: str = "float32"
+) -> pb.ModelInferRequest:
     """One utterance for `tts_stream`, asking for the empty final response that marks the end of its chunks."""
-    request = synthesize_request(text, voice, rate, request_id, STREAM_MODEL)
+    request = synthesize_request(text, voice, rate, request_id, STREAM_MODEL, encoding)
     request.parameters[EMPTY_FINAL_RESPONSE].bool_param = True
     return request
 
@@ -94,14 +109,14 @@ def one_request(request: pb.ModelInferRequest, wait: Callable[[], object]) -> It
     wait()
 
 
-def parse_stream_response(message: pb.ModelStreamInferResponse) -> Audio | None:
+def parse_stream_response(message: pb.ModelStreamInferResponse, encoding: str = "float32") -> Audio | None:
     """One chunk of a stream, or None for the final empty response; an in-band error raises."""
     if message.error_message:
         raise stream_error(message.error_message)
     response = message.infer_response
     if not response.outputs and response.parameters[FINAL_RESPONSE].bool_param:
         return None
-    return parse_audio(response)
+    return parse_audio(response, encoding)
 
 
 def split_stream_error(message: str) -> tuple[grpc.StatusCode | None, str]:

@@ -67,8 +67,8 @@ class StreamAttempt:
     """One endpoint's try at a stream: a failure before the first chunk may fail over (Attempts.failed);
     after it, the listener has heard audio, so the error is raised."""
 
-    def __init__(self, attempts: Attempts, endpoint: str) -> None:
-        self.attempts, self.endpoint = attempts, endpoint
+    def __init__(self, attempts: Attempts, endpoint: str, encoding: str = "float32") -> None:
+        self.attempts, self.endpoint, self.encoding = attempts, endpoint, encoding
         self.started = False
 
     def chunk(self, message) -> Audio | None:
@@ -79,7 +79,7 @@ class StreamAttempt:
             if code is not None:
                 self.attempts.failed_with(code, details, self.endpoint, None)
                 raise TryNextEndpoint()
-        chunk = protocol.parse_stream_response(message)
+        chunk = protocol.parse_stream_response(message, self.encoding)
         self.started = self.started or chunk is not None
         return chunk
 

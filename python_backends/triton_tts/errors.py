@@ -5,7 +5,7 @@ from __future__ import annotations
 # Why a request was refused: the `reason` label of tts_requests_rejected_total (a fixed, small set).
 REJECT_REASONS = (
     "not_one_utterance", "invalid_utf8", "empty_text", "text_too_long", "too_many_phonemes", "nothing_to_speak",
-    "unknown_voice", "bad_rate", "bad_ssml", "bad_tensor",
+    "unknown_voice", "bad_rate", "bad_ssml", "bad_format", "bad_tensor",
 )
 
 

@@ -11,6 +11,7 @@ import logging
 import time
 from typing import Any
 
+from triton_tts.audio_format import AudioFormat, parse_format
 from triton_tts.frontend import PhonemizedRequest, TextFrontend
 from triton_tts.observability import (
     RequestTrace, StageObserver, Traced, log_request, log_text_enabled, new_server_id, request_id_of, server_request_id,
@@ -32,3 +33,10 @@ def phonemize_request(pb_utils: Any, request: Any, frontend: TextFrontend, obser
     observer.metrics.accepted(voices[result.speaker], characters, result.ids.size)
     trace = RequestTrace(started, result.speaker, characters, result.ids.size, frontend_ns=time.time_ns() - started, server_id=server_id)
     return Traced(request_id, result, trace)
+
+
+def requested_format(pb_utils: Any, request: Any, native_rate: int, streaming: bool = False) -> AudioFormat:
+    """The request's ENCODING and OUTPUT_SAMPLE_RATE, checked before any compute (InvalidRequest if bad)."""
+    sample_rate = optional_scalar(pb_utils, request, "OUTPUT_SAMPLE_RATE")
+    encoding = optional_scalar(pb_utils, request, "ENCODING")
+    return parse_format(encoding, None if sample_rate is None else int(sample_rate), native_rate, streaming)

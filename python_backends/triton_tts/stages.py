@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from triton_tts.acoustic import MAX_FRAMES
+from triton_tts.audio_format import AudioFormat, encode, parse_format
 from triton_tts.errors import InvalidRequest
 from triton_tts.frontend import MAX_PAUSE_SECONDS, MAX_RATE, MIN_RATE
 from triton_tts.neural_vocoder import NeuralVocoder
@@ -102,8 +103,23 @@ class AcousticStage:
         return np.concatenate(parts, axis=1)
 
 
+@dataclass(frozen=True)
+class VocoderRequest:
+    mel: np.ndarray
+    audio_format: AudioFormat
+
+
+@dataclass(frozen=True)
+class SpokenAudio:
+    """A request's audio: float samples at `sample_rate`, and `encoded` bytes (empty for float32)."""
+
+    samples: np.ndarray
+    sample_rate: int
+    encoded: bytes
+
+
 class VocoderStage:
-    """Log-mels -> waveforms, batched."""
+    """Log-mels -> waveforms, batched; each then in the format its request asked for."""
 
     def __init__(self, mel: MelConfig, vocoder: VocoderRunner, compute_batch_size: int = 1, window_frames: int | None = None) -> None:
         """`window_frames`: vocode longer mels window by window (the neural vocoder; Griffin-Lim is not local)."""
@@ -126,8 +142,21 @@ class VocoderStage:
             raise InvalidRequest("MEL must be finite")
         return mel.astype(np.float32, copy=False)
 
+    def request(self, mel: np.ndarray, encoding: bytes | None = None, sample_rate: int | None = None) -> VocoderRequest:
+        """A validated request; InvalidRequest for a bad mel, encoding or sample rate."""
+        return VocoderRequest(self.validate(mel), parse_format(encoding, sample_rate, self.sample_rate))
+
     def warm_up(self) -> None:
         self.run([np.full((self.n_mels, 40), -5.0, dtype=np.float32)] * 2)
+
+    def synthesize(self, requests: list[VocoderRequest]) -> list[SpokenAudio]:
+        """Each request's audio in the format it asked for."""
+        audios = self.run([r.mel for r in requests])
+        return [SpokenAudio(*self._format(audio, r.audio_format)) for audio, r in zip(audios, requests)]
+
+    def _format(self, audio: np.ndarray, audio_format: AudioFormat) -> tuple[np.ndarray, int, bytes]:
+        samples, encoded = encode(audio, self.sample_rate, audio_format)
+        return samples, audio_format.sample_rate, encoded
 
     def run(self, mels: list[np.ndarray]) -> list[np.ndarray]:
         """Short mels in padded batches; a mel longer than a window alone, window by window (bounded memory)."""

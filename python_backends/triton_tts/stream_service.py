@@ -24,7 +24,8 @@ import numpy as np
 
 from triton_tts.errors import InvalidRequest
 from triton_tts.frontend import PhonemizedRequest, TextFrontend
-from triton_tts.frontend_request import phonemize_request
+from triton_tts.audio_format import pcm16 as pcm16_bytes
+from triton_tts.frontend_request import phonemize_request, requested_format
 from triton_tts.observability import StageObserver, finish_request, log_request, request_id_of
 from triton_tts.streaming import ChunkPlanner, ChunkSchedule
 
@@ -64,6 +65,7 @@ class StreamingSynthesis:
         request_id, voice, chunks = request_id_of(request), "unknown", 0
         try:
             try:
+                pcm16 = requested_format(self.pb, request, int(self.sample_rate[0, 0]), streaming=True).encoding == "pcm16"
                 item = phonemize_request(self.pb, request, self.frontend, self.observer, self.voices)
             except InvalidRequest as exc:
                 self.observer.rejected(request, exc)
@@ -72,8 +74,10 @@ class StreamingSynthesis:
             request_id, voice, samples = item.request_id, self.voices[item.value.speaker], 0
             async for audio in self._audio_chunks(item.value, request_id, sender):
                 self._check(sender)
+                encoded = np.array([[pcm16_bytes(audio) if pcm16 else b""]], dtype=np.object_)
                 sender.send(self.pb.InferenceResponse(output_tensors=[
                     self.pb.Tensor("AUDIO", audio[None, :]), self.pb.Tensor("SAMPLE_RATE", self.sample_rate),
+                    self.pb.Tensor("AUDIO_BYTES", encoded),
                 ]))
                 if chunks == 0:
                     self.observer.metrics.first_audio(voice, time.perf_counter() - arrived)

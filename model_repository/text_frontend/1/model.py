@@ -6,7 +6,7 @@ import numpy as np
 import triton_python_backend_utils as pb_utils
 
 from triton_tts.frontend import MAX_PHONEMES, PhonemizedRequest, load_frontend
-from triton_tts.frontend_request import phonemize_request
+from triton_tts.frontend_request import phonemize_request, requested_format
 from triton_tts.model_config import lexicon_file, parameter, voice_dir
 from triton_tts.observability import StageObserver, Traced
 from triton_tts.triton_batch import execute_batch
@@ -23,6 +23,7 @@ class TritonPythonModel:
         self.voices = list(self.voice_config.speakers)
 
     def _decode(self, request) -> Traced[PhonemizedRequest]:
+        requested_format(pb_utils, request, self.voice_config.mel.sample_rate)  # the vocoder uses it; refused here
         return phonemize_request(pb_utils, request, self.frontend, self.observer, self.voices)
 
     @staticmethod

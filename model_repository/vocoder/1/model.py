@@ -8,8 +8,8 @@ import triton_python_backend_utils as pb_utils
 from triton_tts.model_config import parameter, voice_dir
 from triton_tts.observability import StageObserver, Traced, traced, finish_request, run_traced
 from triton_tts.runtimes import DEFAULT_RUNTIME, vocoder_runner
-from triton_tts.stages import VocoderStage, set_torch_threads, window_frames_for
-from triton_tts.triton_batch import execute_batch
+from triton_tts.stages import SpokenAudio, VocoderRequest, VocoderStage, set_torch_threads, window_frames_for
+from triton_tts.triton_batch import execute_batch, optional_scalar
 from triton_tts.voice import load_vocoder
 from triton_tts.voice_config import load_voice_config
 
@@ -26,20 +26,29 @@ class TritonPythonModel:
         runner = vocoder_runner(vocoder, parameter(config, "runtime", DEFAULT_RUNTIME), threads)
         self.stage = VocoderStage(mel, runner, int(parameter(config, "compute_batch_size", "1")), window_frames_for(vocoder))
         self.stage.warm_up()
-        self.sample_rate = np.array([[self.stage.sample_rate]], dtype=np.int32)
         self.observer = StageObserver(pb_utils, "vocoder")
 
-    def _decode(self, request) -> Traced[np.ndarray]:
+    def _decode(self, request) -> Traced[VocoderRequest]:
         mel = pb_utils.get_input_tensor_by_name(request, "MEL").as_numpy()
-        value = self.stage.validate(mel[0] if mel.ndim == 3 and mel.shape[0] == 1 else mel)
+        sample_rate = optional_scalar(pb_utils, request, "OUTPUT_SAMPLE_RATE")
+        value = self.stage.request(
+            mel[0] if mel.ndim == 3 and mel.shape[0] == 1 else mel,
+            optional_scalar(pb_utils, request, "ENCODING"),
+            None if sample_rate is None else int(sample_rate),
+        )
         return traced(request, value, pb_utils.get_input_tensor_by_name(request, "TRACE"))
 
     def _compute(self, items: list) -> list:
-        return run_traced(self.stage.run, items, "vocoder_ns")
+        return run_traced(self.stage.synthesize, items, "vocoder_ns")
 
-    def _encode(self, item: Traced[np.ndarray]) -> list:
-        finish_request(self.observer, item, self.voices, item.value.size / self.stage.sample_rate)
-        return [pb_utils.Tensor("AUDIO", item.value[None, :]), pb_utils.Tensor("SAMPLE_RATE", self.sample_rate)]
+    def _encode(self, item: Traced[SpokenAudio]) -> list:
+        audio = item.value
+        finish_request(self.observer, item, self.voices, audio.samples.size / audio.sample_rate)
+        return [
+            pb_utils.Tensor("AUDIO", audio.samples[None, :]),
+            pb_utils.Tensor("SAMPLE_RATE", np.array([[audio.sample_rate]], dtype=np.int32)),
+            pb_utils.Tensor("AUDIO_BYTES", np.array([[audio.encoded]], dtype=np.object_)),
+        ]
 
     def execute(self, requests: list) -> list:
         return execute_batch(pb_utils, requests, self._decode, self._compute, self._encode, self.observer)
