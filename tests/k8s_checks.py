@@ -18,6 +18,10 @@ import kubernetes_validate
 import yaml
 
 from serving.gpu_repository import ENGINE_DIR
+from serving.launcher import DEFAULT_VOICE_DIR
+from triton_tts.lexicon import Lexicon, LexiconError
+from triton_tts.model_config import LEXICON_ENV
+from triton_tts.voice_config import load_voice_config
 from triton_tts.observability import exported_series
 from serving.triton_args import triton_args
 
@@ -382,6 +386,32 @@ def check_volumes(docs: Docs) -> list[str]:
     return problems
 
 
+def check_lexicon(docs: Docs) -> list[str]:
+    """TTS_LEXICON names a file that a mounted ConfigMap of this render holds, and that file loads as a
+    lexicon for the shipped voice (a bad line would stop every new pod: caught here, not in a rollout)."""
+    problems = []
+    symbols = load_voice_config(DEFAULT_VOICE_DIR).inventory.tokens
+    config_maps = {c["metadata"]["name"]: c for c in of_kind(docs, "ConfigMap")}
+    for sts in of_kind(docs, "StatefulSet"):
+        container = main_container(sts)
+        path = next((e.get("value") for e in container.get("env", []) if e["name"] == LEXICON_ENV), None)
+        if not path:
+            problems.append(f"{ident(sts)}: no {LEXICON_ENV}: pods would serve the image's lexicon, not the ConfigMap")
+            continue
+        directory, _, key = path.rpartition("/")
+        volume_name = mounted(container).get(directory)
+        volume = {v["name"]: v for v in pod_spec(sts).get("volumes", [])}.get(volume_name, {})
+        config_map = config_maps.get(volume.get("configMap", {}).get("name"))
+        if config_map is None or key not in config_map.get("data", {}):
+            problems.append(f"{ident(sts)}: {LEXICON_ENV}={path} is not a key of a ConfigMap mounted at {directory}")
+            continue
+        try:
+            Lexicon.parse(config_map["data"][key].splitlines(), symbols, f"ConfigMap {config_map['metadata']['name']}")
+        except LexiconError as exc:
+            problems.append(str(exc))
+    return problems
+
+
 def check_probes(docs: Docs) -> list[str]:
     """Startup allows minutes of model loading; readiness runs serving.probe; liveness stays on HTTP."""
     problems = []
@@ -596,6 +626,6 @@ def check_dockerfile(text: str) -> list[str]:
 
 DOC_CHECKS: tuple[Callable[[Docs], list[str]], ...] = (
     check_schemas, check_custom_resources, check_exported_metrics, check_selectors, check_service_name,
-    check_ports, check_scaling, check_containers, check_volumes, check_probes, check_shutdown, check_images,
+    check_ports, check_scaling, check_containers, check_volumes, check_lexicon, check_probes, check_shutdown, check_images,
     check_triton_args, check_engine_cache, check_network_policy,
 )

@@ -6,6 +6,7 @@ something). What only a real cluster can show is listed in docs/runbook.md.
 from __future__ import annotations
 
 import copy
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -73,9 +74,18 @@ def replace_key(mapping: dict, old: str, new: str, value) -> dict:
 def test_every_overlay_renders_the_same_objects(rendered):
     expected = {("StatefulSet", "tts"), ("Service", "tts"), ("Service", "tts-headless"),
                 ("PodDisruptionBudget", "tts"), ("HorizontalPodAutoscaler", "tts"), ("NetworkPolicy", "tts"),
-                ("ServiceMonitor", "tts"), ("PrometheusRule", "tts"), ("ConfigMap", "tts-dashboard")}
+                ("ServiceMonitor", "tts"), ("PrometheusRule", "tts"), ("ConfigMap", "tts-dashboard"), ("ConfigMap", "tts-lexicon")}
     for region, docs in rendered.items():
-        assert {(d["kind"], d["metadata"]["name"]) for d in docs} == expected, region
+        hashed = re.compile(r"-[a-z0-9]{10}$")  # configMapGenerator names end in a hash of the content
+        assert {(d["kind"], hashed.sub("", d["metadata"]["name"])) for d in docs} == expected, region
+
+
+def test_a_bad_or_unmounted_lexicon_is_caught(gpu):
+    lexicon = only(gpu, "ConfigMap", next(d["metadata"]["name"] for d in gpu if d["metadata"]["name"].startswith("tts-lexicon")))
+    lexicon["data"]["lexicon.tsv"] += "Måneskin mˈɔːnɛskɪn\n"
+    assert any("line" in p and "expected 'word or phrase<TAB>IPA'" in p for p in kc.check_lexicon(gpu))
+    container(gpu)["env"] = [e for e in container(gpu)["env"] if e["name"] != "TTS_LEXICON"]
+    assert any("no TTS_LEXICON" in p for p in kc.check_lexicon(gpu))
 
 
 @pytest.mark.parametrize("check", kc.DOC_CHECKS, ids=lambda check: check.__name__)

@@ -72,9 +72,10 @@ def test_acoustic_parity(export_dir: Path, seed: int) -> None:
     voice = load_voice(DEFAULT_VOICE_DIR)
     feeds = random_acoustic_batch(seed, voice.config.model.n_tokens, voice.config.model.n_speakers)
     with torch.inference_mode():
-        mel, frames = AcousticInference(voice.model)(*(torch.from_numpy(v) for v in feeds.values()))
-    got_mel, got_frames = session(export_dir / "acoustic.onnx").run(None, feeds)
-    assert got_frames.tolist() == frames.tolist()
+        mel, frames, durations = AcousticInference(voice.model)(*(torch.from_numpy(v) for v in feeds.values()))
+    got_mel, got_frames, got_durations = session(export_dir / "acoustic.onnx").run(None, feeds)
+    assert got_frames.tolist() == frames.tolist() and got_durations.tolist() == durations.tolist()
+    assert got_frames.tolist() == [max(1, int(d.sum())) for d in got_durations]  # the durations made the frames
     for row, n in enumerate(frames.tolist()):
         assert relative_error(got_mel[row, :, :n], mel[row, :, :n].numpy()) < MAX_RELATIVE_ERROR
 
@@ -84,7 +85,7 @@ def test_vocoder_parity(export_dir: Path, seed: int) -> None:
     voice = load_voice(DEFAULT_VOICE_DIR)
     vocoder = load_neural_vocoder(DEFAULT_VOICE_DIR, voice.config.mel)
     acoustic = session(export_dir / "acoustic.onnx")
-    mel, frames = acoustic.run(None, random_acoustic_batch(100 + seed, voice.config.model.n_tokens, voice.config.model.n_speakers))
+    mel, frames, _ = acoustic.run(None, random_acoustic_batch(100 + seed, voice.config.model.n_tokens, voice.config.model.n_speakers))
     padding = np.broadcast_to(np.arange(mel.shape[2])[None, None, :] >= frames[:, None, None], mel.shape)
     mel[padding] = np.log(voice.config.mel.log_floor)
     with torch.inference_mode():

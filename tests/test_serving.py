@@ -54,10 +54,10 @@ def test_ensemble_returns_speech(client) -> None:
 
 def test_metadata_documents_the_contract(triton_server) -> None:
     metadata = get_json(triton_server.http_url, "/v2/models/tts")
-    assert [i["name"] for i in metadata["inputs"]] == ["TEXT", "VOICE", "RATE", "ENCODING", "OUTPUT_SAMPLE_RATE"]
-    assert [o["name"] for o in metadata["outputs"]] == ["AUDIO", "SAMPLE_RATE", "AUDIO_BYTES"]
+    assert [i["name"] for i in metadata["inputs"]] == ["TEXT", "VOICE", "RATE", "ENCODING", "OUTPUT_SAMPLE_RATE", "WORD_TIMESTAMPS"]
+    assert [o["name"] for o in metadata["outputs"]] == ["AUDIO", "SAMPLE_RATE", "AUDIO_BYTES", "WORDS", "WORD_TIMES"]
     config = get_json(triton_server.http_url, "/v2/models/tts/config")
-    assert [i.get("optional", False) for i in config["input"]] == [False, True, True, True, True]
+    assert [i.get("optional", False) for i in config["input"]] == [False, True, True, True, True, True]
 
 
 def test_stages_chain_by_hand(client, triton_server) -> None:

@@ -113,3 +113,27 @@ def test_a_bad_lexicon_line_stops_the_start_and_is_named(tmp_path, monkeypatch):
         server.start(timeout_s=240)
     server.stop()
     assert f"{lexicon}, line 2: expected 'word or phrase<TAB>IPA'" in server.log_path.read_text()
+
+
+def test_word_timestamps_mark_where_each_word_is_heard(client):
+    text = "<speak>Now playing Sade. <break time='700ms'/> A bird in the bush, since 1999.</speak>"
+    audio = client.synthesize(text, timestamps=True)
+    assert [w.text for w in audio.words] == ["Now", "playing", "Sade", "A", "bird", "in the", "bush", "since", "nineteen", "ninety-nine"]
+    starts, ends = np.array([w.start for w in audio.words]), np.array([w.end for w in audio.words])
+    assert np.all(ends > starts) and np.all(starts[1:] >= ends[:-1]) and ends[-1] <= audio.duration
+    assert starts[3] - ends[2] >= 0.7  # the break lies between "Sade" and "A"
+    gap = audio.samples[int(ends[2] * audio.sample_rate) + 2205 : int(starts[3] * audio.sample_rate) - 2205]
+    assert gap.size and np.max(np.abs(gap)) < 0.05  # and it is quiet there
+    for word in audio.words:  # each word's span is speech
+        span = audio.samples[int(word.start * audio.sample_rate) : int(word.end * audio.sample_rate)]
+        assert np.sqrt(np.mean(span**2)) > 0.01, word
+    plain = client.synthesize(text)
+    assert plain.words == () and np.array_equal(plain.samples, audio.samples)
+
+
+def test_streamed_word_timestamps_equal_the_whole_ones(client):
+    text = "First sentence here. And a second, longer one with more words in it."
+    whole = client.synthesize(text, timestamps=True).words
+    streamed = [w for chunk in client.stream(text, timestamps=True) for w in chunk.words]
+    assert [w.text for w in streamed] == [w.text for w in whole]
+    assert np.allclose([(w.start, w.end) for w in streamed], [(w.start, w.end) for w in whole], atol=1e-4)

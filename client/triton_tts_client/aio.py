@@ -42,19 +42,19 @@ class AsyncTTSClient:
 
     async def synthesize(
         self, text: str, voice: str | None = None, rate: float = 1.0, *, encoding: str = "float32",
-        sample_rate: int | None = None, deadline_s: float | None = None, request_id: str | None = None,
+        sample_rate: int | None = None, timestamps: bool = False, deadline_s: float | None = None, request_id: str | None = None,
     ) -> Audio:
         """As TTSClient.synthesize."""
-        request = protocol.synthesize_request(text, voice, rate, request_id, encoding=encoding, sample_rate=sample_rate)
+        request = protocol.synthesize_request(text, voice, rate, request_id, encoding=encoding, sample_rate=sample_rate, timestamps=timestamps)
         return protocol.parse_audio(await self._call("ModelInfer", request, deadline_s), encoding)
 
     async def stream(
         self, text: str, voice: str | None = None, rate: float = 1.0, *, encoding: str = "float32",
-        deadline_s: float | None = None, request_id: str | None = None,
+        timestamps: bool = False, deadline_s: float | None = None, request_id: str | None = None,
     ) -> AsyncIterator[Audio]:
         """Audio chunks as the server makes them; as TTSClient.stream (failover before the first chunk only;
         leaving the loop early, or aclose(), cancels the server's work)."""
-        request = protocol.stream_request(text, voice, rate, request_id, encoding)
+        request = protocol.stream_request(text, voice, rate, request_id, encoding, timestamps)
         attempts = Attempts(self.options, self._rng, deadline_s)
         for endpoint, sleep_s in attempts:
             await asyncio.sleep(sleep_s)

@@ -17,6 +17,15 @@ ENCODING_BY_SUFFIX = {".wav": "wav", ".ogg": "opus", ".opus": "opus", ".pcm": "p
 
 
 @dataclass(frozen=True)
+class Word:
+    """A written word (or words spoken as one) and when it is heard: seconds from the start of the audio."""
+
+    text: str
+    start: float
+    end: float
+
+
+@dataclass(frozen=True)
 class Audio:
     """Mono audio at `sample_rate` Hz; `request_id` traces it in server logs.
 
@@ -29,6 +38,7 @@ class Audio:
     request_id: str = ""
     encoding: str = "float32"
     encoded: bytes = b""
+    words: tuple[Word, ...] = ()  # with timestamps=True
 
     @classmethod
     def decode(cls, data: bytes, encoding: str, sample_rate: int, request_id: str = "") -> "Audio":

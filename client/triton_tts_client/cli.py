@@ -3,6 +3,7 @@
   tts say "Hello there." -o hello.wav [--voice en_us_joe] [--rate 1.2] [--server eu:8001 --server us:8001]
   tts say "Hello there." -o hello.ogg [--sample-rate 48000]   # the extension picks the format: .wav .ogg/.opus .pcm
   tts say "<speak>Hi <break time='300ms'/> there.</speak>" -o hi.wav   # SSML
+  tts say "Now playing Sade." -o now.wav --timestamps now.json          # word start and end times
   tts say --file lines.txt -o out.wav     # one utterance per line -> out_001.wav, out_002.wav, ...
   echo "Hello." | tts say -o hello.wav     # text from stdin
   tts say --stream -o - "Hello." | aplay -f S16_LE -r 22050 -c 1   # play while the server still speaks
@@ -17,11 +18,13 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Iterable
 
-from triton_tts_client.audio import ENCODING_BY_SUFFIX, Audio, open_wav
+from triton_tts_client.audio import ENCODING_BY_SUFFIX, Audio, Word, open_wav
 from triton_tts_client.client import TTSClient
 from triton_tts_client.errors import (
     AuthenticationError,
@@ -60,6 +63,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
                      help="audio file (.wav, .ogg or .opus for Ogg/Opus, .pcm for raw 16-bit PCM), or - for raw "
                           "16-bit little-endian PCM on standard output")
     say.add_argument("--sample-rate", type=int, metavar="HZ", help="resample on the server (8000-48000; Opus: 8/12/16/24/48 kHz)")
+    say.add_argument("--timestamps", type=Path, metavar="JSON", help="write each word's start and end (seconds) to this JSON file")
     say.add_argument("--stream", action="store_true", help="write audio chunk by chunk as the server streams it (tts_stream; WAV or PCM)")
     say.add_argument("--voice")
     say.add_argument("--rate", type=float, default=1.0)
@@ -122,13 +126,16 @@ def run(args: argparse.Namespace) -> int:
         if args.stream and encoding not in ("pcm16", "float32"):
             print(f"tts: --stream writes WAV or raw PCM; {args.output.suffix} needs the whole audio (drop --stream)", file=sys.stderr)
             return 2
-        for text, path in zip(texts, output_paths(args.output, len(texts))):
+        timestamp_paths = output_paths(args.timestamps, len(texts)) if args.timestamps else [None] * len(texts)
+        for text, path, timestamps in zip(texts, output_paths(args.output, len(texts)), timestamp_paths):
             if args.stream:
-                chunks = client.stream(text, args.voice, args.rate, encoding=encoding)
-                seconds, chunk = write_audio(chunks, path)
+                chunks = client.stream(text, args.voice, args.rate, encoding=encoding, timestamps=timestamps is not None)
+                seconds, chunk, words = write_audio(chunks, path)
             else:
-                chunk = client.synthesize(text, args.voice, args.rate, encoding=encoding, sample_rate=args.sample_rate)
-                seconds = write_whole(chunk, path)
+                chunk = client.synthesize(text, args.voice, args.rate, encoding=encoding, sample_rate=args.sample_rate, timestamps=timestamps is not None)
+                seconds, words = write_whole(chunk, path), chunk.words
+            if timestamps is not None:
+                timestamps.write_text(json.dumps([asdict(w) for w in words], indent=1, ensure_ascii=False) + "\n", encoding="utf-8")
             report = sys.stderr if path == STDOUT else sys.stdout
             print(f"{path}: {seconds:.2f} s, {chunk.sample_rate} Hz, {encoding}, request {chunk.request_id}", file=report)
     return 0
@@ -144,10 +151,10 @@ def write_whole(audio: Audio, path: Path) -> float:
     return audio.duration
 
 
-def write_audio(chunks: Iterable[Audio], path: Path) -> tuple[float, Audio]:
+def write_audio(chunks: Iterable[Audio], path: Path) -> tuple[float, Audio, list[Word]]:
     """Write each chunk as it arrives (WAV file, or raw PCM16 on stdout, flushed per chunk so a player starts
-    at once); returns the seconds written and the last chunk."""
-    seconds, last = 0.0, None
+    at once); returns the seconds written, the last chunk and the words the chunks carried."""
+    seconds, last, words = 0.0, None, []
     with contextlib.ExitStack() as stack:
         wav = None
         for chunk in chunks:
@@ -159,9 +166,10 @@ def write_audio(chunks: Iterable[Audio], path: Path) -> tuple[float, Audio]:
                     wav = stack.enter_context(open_wav(path, chunk.sample_rate))
                 wav.writeframes(chunk.pcm16())
             seconds, last = seconds + chunk.duration, chunk
+            words += chunk.words
     if last is None:
         raise ServerError("the server sent no audio")
-    return seconds, last
+    return seconds, last, words
 
 
 def main(argv: list[str] | None = None) -> int:

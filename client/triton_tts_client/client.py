@@ -63,25 +63,27 @@ class TTSClient:
 
     def synthesize(
         self, text: str, voice: str | None = None, rate: float = 1.0, *, encoding: str = "float32",
-        sample_rate: int | None = None, deadline_s: float | None = None, request_id: str | None = None,
+        sample_rate: int | None = None, timestamps: bool = False, deadline_s: float | None = None, request_id: str | None = None,
     ) -> Audio:
         """Speak `text` (one utterance, up to 2000 characters; SSML when it starts with <speak>) and return its
         audio: float32 samples, or the server's pcm16 / wav / opus bytes in `Audio.encoded`, at `sample_rate`
-        (default: the voice's; Opus: 24 kHz)."""
-        request = protocol.synthesize_request(text, voice, rate, request_id, encoding=encoding, sample_rate=sample_rate)
+        (default: the voice's; Opus: 24 kHz). `timestamps=True` fills `Audio.words`: each written word's start
+        and end in seconds, from the durations that made the audio."""
+        request = protocol.synthesize_request(text, voice, rate, request_id, encoding=encoding, sample_rate=sample_rate, timestamps=timestamps)
         return protocol.parse_audio(self._call("ModelInfer", request, deadline_s), encoding)
 
     def stream(
         self, text: str, voice: str | None = None, rate: float = 1.0, *, encoding: str = "float32",
-        deadline_s: float | None = None, request_id: str | None = None,
+        timestamps: bool = False, deadline_s: float | None = None, request_id: str | None = None,
     ) -> Iterator[Audio]:
         """Speak `text`, yielding audio chunks as the server makes them (joined, they equal synthesize()'s audio).
 
         Fails over to the next endpoint only before the first chunk (after it, a listener has heard audio).
         The deadline covers the whole stream; leaving the loop early (or close()) cancels the server's work.
-        `encoding`: float32 or pcm16 (chunks' bytes in `Audio.encoded`).
+        `encoding`: float32 or pcm16 (chunks' bytes in `Audio.encoded`). `timestamps=True`: each chunk's
+        `words` are those of the sentences made since the last chunk, timed from the stream's start.
         """
-        request = protocol.stream_request(text, voice, rate, request_id, encoding)
+        request = protocol.stream_request(text, voice, rate, request_id, encoding, timestamps)
         attempts = Attempts(self.options, self._rng, deadline_s)
         for endpoint, sleep_s in attempts:
             time.sleep(sleep_s)

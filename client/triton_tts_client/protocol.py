@@ -7,13 +7,14 @@ from __future__ import annotations
 
 import struct
 import uuid
+from dataclasses import replace
 from typing import Callable, Iterator
 
 import grpc
 import numpy as np
 
 from triton_tts_client._proto import inference_pb2 as pb
-from triton_tts_client.audio import Audio
+from triton_tts_client.audio import Audio, Word
 from triton_tts_client.errors import ServerError, TTSError, from_grpc
 
 STATUS_NAMES = {code.name: code for code in grpc.StatusCode}
@@ -42,7 +43,7 @@ def parse_bytes_tensor(raw: bytes) -> list[bytes]:
 
 def synthesize_request(
     text: str, voice: str | None = None, rate: float = 1.0, request_id: str | None = None, model: str = TTS_MODEL,
-    encoding: str = "float32", sample_rate: int | None = None,
+    encoding: str = "float32", sample_rate: int | None = None, timestamps: bool = False,
 ) -> pb.ModelInferRequest:
     """One utterance for the `tts` ensemble (or `tts_stream`); VOICE, RATE, ENCODING and OUTPUT_SAMPLE_RATE are
     sent only when they differ from the defaults, and only the outputs this encoding needs are asked for.
@@ -64,7 +65,10 @@ def synthesize_request(
     if sample_rate:
         request.inputs.add(name="OUTPUT_SAMPLE_RATE", datatype="INT32", shape=[1, 1])
         request.raw_input_contents.append(np.array([sample_rate], dtype="<i4").tobytes())
-    for name in ("AUDIO" if encoding == "float32" else "AUDIO_BYTES", "SAMPLE_RATE"):
+    if timestamps:
+        request.inputs.add(name="WORD_TIMESTAMPS", datatype="BOOL", shape=[1, 1])
+        request.raw_input_contents.append(b"\x01")
+    for name in ("AUDIO" if encoding == "float32" else "AUDIO_BYTES", "SAMPLE_RATE", *(("WORDS", "WORD_TIMES") if timestamps else ())):
         request.outputs.add(name=name)
     return request
 
@@ -81,23 +85,36 @@ def parse_audio(response: pb.ModelInferResponse, encoding: str = "float32") -> A
     try:
         _, rate_raw = outputs["SAMPLE_RATE"]
         sample_rate = int(np.frombuffer(rate_raw, dtype="<i4")[0])
+        words = parse_words(outputs)
         if encoding != "float32":
             encoded = parse_bytes_tensor(outputs["AUDIO_BYTES"][1])
-            return Audio.decode(encoded[0] if encoded else b"", encoding, sample_rate, response.id)
+            return replace(Audio.decode(encoded[0] if encoded else b"", encoding, sample_rate, response.id), words=words)
         audio_meta, audio_raw = outputs["AUDIO"]
     except KeyError as exc:
         raise ServerError(f"response lacks output {exc}") from exc
     if audio_meta.datatype != "FP32":
         raise ServerError(f"AUDIO has datatype {audio_meta.datatype}, expected FP32")
     samples = np.frombuffer(audio_raw, dtype="<f4").astype(np.float32)
-    return Audio(samples, sample_rate, response.id)
+    return Audio(samples, sample_rate, response.id, words=words)
+
+
+def parse_words(outputs: dict) -> tuple[Word, ...]:
+    """WORDS and WORD_TIMES (when asked for) as Word(text, start, end) in order."""
+    if "WORDS" not in outputs or "WORD_TIMES" not in outputs:
+        return ()
+    texts = [w.decode("utf-8") for w in parse_bytes_tensor(outputs["WORDS"][1])]
+    times = np.frombuffer(outputs["WORD_TIMES"][1], dtype="<f4").reshape(-1, 2)
+    if len(texts) != len(times):
+        raise ServerError(f"{len(texts)} WORDS but {len(times)} WORD_TIMES")
+    return tuple(Word(text, float(start), float(end)) for text, (start, end) in zip(texts, times))
 
 
 def stream_request(
-    text: str, voice: str | None = None, rate: float = 1.0, request_id: str | None = None, encoding: str = "float32"
+    text: str, voice: str | None = None, rate: float = 1.0, request_id: str | None = None, encoding: str = "float32",
+    timestamps: bool = False,
 ) -> pb.ModelInferRequest:
     """One utterance for `tts_stream`, asking for the empty final response that marks the end of its chunks."""
-    request = synthesize_request(text, voice, rate, request_id, STREAM_MODEL, encoding)
+    request = synthesize_request(text, voice, rate, request_id, STREAM_MODEL, encoding, timestamps=timestamps)
     request.parameters[EMPTY_FINAL_RESPONSE].bool_param = True
     return request
 

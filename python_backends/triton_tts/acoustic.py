@@ -169,7 +169,8 @@ class AcousticModel(nn.Module):
 
 
 class AcousticInference(nn.Module):
-    """The serving signature: (ids, lengths, speakers, pace) -> (log-mel, frame lengths), durations predicted.
+    """The serving signature: (ids, lengths, speakers, pace) -> (log-mel, frame lengths, frames per token), the
+    durations predicted (they are returned too: word timestamps are exact because they made the audio).
 
     The torch runtime calls it directly; ONNX export traces it, so both runtimes share one signature.
     """
@@ -178,6 +179,8 @@ class AcousticInference(nn.Module):
         super().__init__()
         self.model = model
 
-    def forward(self, ids: torch.Tensor, lengths: torch.Tensor, speakers: torch.Tensor, pace: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        mel, frame_lengths, _ = self.model(ids, lengths, speakers, pace=pace)
-        return mel, frame_lengths
+    def forward(self, ids: torch.Tensor, lengths: torch.Tensor, speakers: torch.Tensor, pace: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        x, mask = self.model.encode(ids, lengths, speakers)
+        durations = self.model.predict_durations(self.model.duration_predictor(x, mask), mask, pace)
+        expanded, frame_lengths = length_regulate(x, durations)
+        return self.model.decode(expanded, frame_lengths), frame_lengths, durations

@@ -10,7 +10,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -18,9 +18,9 @@ import numpy as np
 from triton_tts.errors import InvalidRequest
 from triton_tts.lexicon import EMPTY_LEXICON, Lexicon
 from triton_tts.normalize import normalize
-from triton_tts.phonemes import pieces_to_ids
+from triton_tts.phonemes import WordPosition, pieces_to_ids, pieces_to_ids_and_words
 from triton_tts.ssml import is_ssml, parse_ssml
-from triton_tts.utterance import Phonemes, Piece, Segment
+from triton_tts.utterance import Piece, Segment
 from triton_tts.voice_config import VoiceConfig
 
 MAX_TEXT_CHARS = 2000
@@ -43,6 +43,8 @@ class PhonemizedRequest:
     pace: float
     segment_paces: np.ndarray  # float32 (sentences,)
     segment_pause_frames: np.ndarray  # int64 (sentences,)
+    words: tuple[str, ...] = ()  # written words, when word timestamps were asked for
+    word_spans: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.int64))  # (words, 2): first, last id
 
 
 def decode_text(raw: bytes) -> str:
@@ -151,31 +153,67 @@ class TextFrontend:
             for part in (self.lexicon.split(piece) if isinstance(piece, str) else [piece])
         ]
 
-    def process(self, text: bytes, voice: bytes | None = None, rate: float | None = None) -> PhonemizedRequest:
+    def process(self, text: bytes, voice: bytes | None = None, rate: float | None = None, word_timestamps: bool = False) -> PhonemizedRequest:
+        """The request's rows of ids; with `word_timestamps`, also where each written word's ids are."""
         speaker = self.speaker(voice)
         pace = check_rate(rate)
         espeak_voice = self.config.speakers[speaker]
-        rows: list[tuple[list[int], float, int]] = []  # (ids, pace, pause frames after)
+        rows = _Rows()
         for segment in self.segments(decode_text(text)):
             segment_pace = min(MAX_RATE, max(MIN_RATE, pace * segment.rate))
             for sentence in split_piece_sentences(self.written(segment.pieces)):
-                rows += [(ids, segment_pace, 0) for ids in pieces_to_ids(sentence, espeak_voice, self.config.inventory, self.config.phonemizer)]
-            rows = [row for row in rows if len(row[0]) >= 3]  # more than the sentence start and end marks
-            if rows and segment.pause_ms:  # a break before any words is dropped
-                ids, row_pace, pause = rows[-1]
-                rows[-1] = (ids, row_pace, pause + round(segment.pause_ms * self.frames_per_ms))
-        pause_seconds = sum(f for _, _, f in rows) / self.frames_per_ms / 1000
+                if word_timestamps and self.config.phonemizer == "piper_ipa":
+                    rows.add_sentence(*pieces_to_ids_and_words(sentence, espeak_voice, self.config.inventory), segment_pace)
+                else:
+                    rows.add_sentence(pieces_to_ids(sentence, espeak_voice, self.config.inventory, self.config.phonemizer), [], segment_pace)
+            rows.pause(round(segment.pause_ms * self.frames_per_ms))
+        pause_seconds = sum(rows.pauses) / self.frames_per_ms / 1000
         if pause_seconds > MAX_PAUSE_SECONDS:
             raise InvalidRequest(f"the SSML breaks add up to {pause_seconds:.1f} s; at most {MAX_PAUSE_SECONDS} s per request: shorten them", "bad_ssml")
-        segments = speakable([ids for ids, _, _ in rows], self.max_phonemes)
+        segments = speakable(rows.ids, self.max_phonemes)
         return PhonemizedRequest(
             ids=np.concatenate([np.asarray(s, dtype=np.int64) for s in segments]),
             segment_lengths=np.asarray([len(s) for s in segments], dtype=np.int64),
             speaker=self.config.speaker_id(speaker),
             pace=pace,
-            segment_paces=np.asarray([p for _, p, _ in rows], dtype=np.float32),
-            segment_pause_frames=np.asarray([f for _, _, f in rows], dtype=np.int64),
+            segment_paces=np.asarray(rows.paces, dtype=np.float32),
+            segment_pause_frames=np.asarray(rows.pauses, dtype=np.int64),
+            words=tuple(text for text, _, _ in rows.words),
+            word_spans=rows.word_spans(),
         )
+
+
+class _Rows:
+    """A request's acoustic rows as they are built: ids, pace and pause after each, and word positions."""
+
+    def __init__(self) -> None:
+        self.ids: list[list[int]] = []
+        self.paces: list[float] = []
+        self.pauses: list[int] = []
+        self.words: list[tuple[str, tuple[int, int], tuple[int, int]]] = []  # (text, (row, id), (row, id))
+
+    def add_sentence(self, rows: list[list[int]], words: list[WordPosition], pace: float) -> None:
+        """A sentence's rows; those with nothing but the start and end marks are left out (they hold no word)."""
+        new_index = {}
+        for index, ids in enumerate(rows):
+            if len(ids) >= 3:
+                new_index[index] = len(self.ids)
+                self.ids.append(ids)
+                self.paces.append(pace)
+                self.pauses.append(0)
+        for word in words:
+            self.words.append((word.text, (new_index[word.first[0]], word.first[1]), (new_index[word.last[0]], word.last[1])))
+
+    def pause(self, frames: int) -> None:
+        """Silence after the last row so far (a break before any words is dropped)."""
+        if self.ids and frames:
+            self.pauses[-1] += frames
+
+    def word_spans(self) -> np.ndarray:
+        """(words, 2) int64: each word's first and last id in the request's concatenated ids."""
+        offsets = np.concatenate([[0], np.cumsum([len(ids) for ids in self.ids])]).astype(np.int64)
+        spans = [(offsets[first[0]] + first[1], offsets[last[0]] + last[1]) for _, first, last in self.words]
+        return np.asarray(spans, dtype=np.int64).reshape(-1, 2)
 
 
 def load_frontend(config: VoiceConfig, lexicon_path: Path | None, max_phonemes: int = MAX_PHONEMES) -> TextFrontend:

@@ -28,7 +28,8 @@ def phonemize_request(pb_utils: Any, request: Any, frontend: TextFrontend, obser
     text, rate = optional_scalar(pb_utils, request, "TEXT"), optional_scalar(pb_utils, request, "RATE")
     if log_text_enabled():
         log_request(observer.log, logging.DEBUG, request_id=request_id, text=bytes(text).decode("utf-8", "replace"))
-    result = frontend.process(text, optional_scalar(pb_utils, request, "VOICE"), None if rate is None else float(rate))
+    timestamps = optional_scalar(pb_utils, request, "WORD_TIMESTAMPS")
+    result = frontend.process(text, optional_scalar(pb_utils, request, "VOICE"), None if rate is None else float(rate), bool(timestamps))
     characters = len(bytes(text).decode("utf-8"))
     observer.metrics.accepted(voices[result.speaker], characters, result.ids.size)
     trace = RequestTrace(started, result.speaker, characters, result.ids.size, frontend_ns=time.time_ns() - started, server_id=server_id)

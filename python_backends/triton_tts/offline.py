@@ -42,4 +42,4 @@ class Synthesizer:
             AcousticRequest(p.ids, p.segment_lengths, p.speaker, p.pace, p.segment_paces, p.segment_pause_frames)
             for p in (self.frontend.process(t.encode(), v and v.encode(), r) for t, v, r in zip(texts, voices, rates))
         ]
-        return self.vocoder.run(self.acoustic.run(requests))
+        return self.vocoder.run([result.mel for result in self.acoustic.run(requests)])

@@ -19,9 +19,10 @@ OPSET = 17
 SIGNATURES = {
     "acoustic": (
         ["PHONEME_IDS", "LENGTHS", "SPEAKER", "PACE"],
-        ["MEL", "MEL_LENGTHS"],
+        ["MEL", "MEL_LENGTHS", "DURATIONS"],
         {"PHONEME_IDS": {0: "batch", 1: "tokens"}, "LENGTHS": {0: "batch"}, "SPEAKER": {0: "batch"},
-         "PACE": {0: "batch"}, "MEL": {0: "batch", 2: "frames"}, "MEL_LENGTHS": {0: "batch"}},
+         "PACE": {0: "batch"}, "MEL": {0: "batch", 2: "frames"}, "MEL_LENGTHS": {0: "batch"},
+         "DURATIONS": {0: "batch", 1: "tokens"}},
     ),
     "vocoder": (
         ["MEL", "MEL_LENGTHS"],

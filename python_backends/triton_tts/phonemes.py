@@ -15,10 +15,12 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
+from functools import lru_cache, partial
 
 from triton_tts import espeak
 from triton_tts.lexicon import ipa_symbols
 from triton_tts.utterance import Phonemes, Piece, piece_text
+from triton_tts.word_alignment import align
 
 logger = logging.getLogger(__name__)
 
@@ -51,14 +53,54 @@ def phonemize_pieces(pieces: list[Piece], espeak_voice: str) -> list[str]:
     """Piper's symbol sequence for one sentence given as pieces: text through espeak-ng by clause, fixed
     pronunciations (Phonemes) as their IPA, words joined by spaces. For one text piece this is exactly
     what Piper makes of the sentence (the teacher's training data)."""
-    symbols: list[str] = []
+    return _tokens(_sentence_symbols(pieces, espeak_voice).symbols)
+
+
+@dataclass(frozen=True)
+class SpokenWord:
+    """Written word(s) and the tokens that speak them: [first_token, last_token] of the sentence's tokens."""
+
+    text: str
+    first_token: int
+    last_token: int
+
+
+def phonemize_with_words(pieces: list[Piece], espeak_voice: str) -> tuple[list[str], list[SpokenWord]]:
+    """phonemize_pieces, and which tokens speak which written words (triton_tts.word_alignment)."""
+    sentence = _sentence_symbols(pieces, espeak_voice)
+    words = []
+    for written, spoken in sentence.piece_words:
+        lengths = [end - start for start, end in spoken]
+        for group in align(lengths, written, partial(_spoken_length, espeak_voice)):
+            text = " ".join(written[group.written_start : group.written_end])
+            first, last = spoken[group.spoken_start][0], spoken[group.spoken_end - 1][1] - 1
+            if text:
+                words.append(SpokenWord(text, _token_index(first), _token_index(last)))
+    return _tokens(sentence.symbols), words
+
+
+_WRITTEN_WORD = re.compile(r"[^\s,.;:!?\"()]*\w[^\s,.;:!?\"()]*")
+
+
+@dataclass
+class _Sentence:
+    symbols: list[str]
+    # per piece: its written words and its spoken words as [start, end) ranges of `symbols`
+    piece_words: list[tuple[list[str], list[tuple[int, int]]]]
+
+
+def _sentence_symbols(pieces: list[Piece], espeak_voice: str) -> _Sentence:
+    sentence = _Sentence([], [])
+    symbols = sentence.symbols
     open_word = False  # the last symbols are a word with no clause punctuation after it yet
     for piece_index, piece in enumerate(pieces):
         last_piece = piece_index == len(pieces) - 1
         if isinstance(piece, Phonemes):
             if open_word:
                 symbols.append(" ")
+            start = len(symbols)
             symbols.extend(ipa_symbols(piece.ipa))
+            sentence.piece_words.append(([piece.text], [(start, len(symbols))]))
             open_word = True
             continue
         text = piece if isinstance(piece, str) else piece.text
@@ -70,10 +112,13 @@ def phonemize_pieces(pieces: list[Piece], espeak_voice: str) -> list[str]:
             symbols.extend(_PIPER_TERMINATORS[terminator])
             open_word = False
         clauses = espeak.ipa_clauses(text[len(leading):], espeak_voice)
+        spoken: list[tuple[int, int]] = []
         for index, (ipa, terminator) in enumerate(clauses):
             if open_word:
                 symbols.append(" ")
+            start = len(symbols)
             symbols.extend(unicodedata.normalize("NFD", _LANGUAGE_SWITCH.sub("", ipa)).strip())
+            spoken += _word_ranges(symbols, start)
             is_last = index == len(clauses) - 1
             if terminator:
                 symbols.extend(_PIPER_TERMINATORS[terminator])
@@ -82,8 +127,37 @@ def phonemize_pieces(pieces: list[Piece], espeak_voice: str) -> list[str]:
             elif not is_last:
                 symbols.append(" ")
             open_word = not terminator and is_last and not last_piece
+        sentence.piece_words.append((_WRITTEN_WORD.findall(text), spoken))
     if open_word:
         symbols.append(".")
+    return sentence
+
+
+def _word_ranges(symbols: list[str], start: int) -> list[tuple[int, int]]:
+    """[start, end) of each space-separated word in symbols[start:]."""
+    ranges, begin = [], None
+    for position in range(start, len(symbols) + 1):
+        is_space = position == len(symbols) or symbols[position] == " "
+        if not is_space and begin is None:
+            begin = position
+        elif is_space and begin is not None:
+            ranges.append((begin, position))
+            begin = None
+    return ranges
+
+
+@lru_cache(maxsize=65536)
+def _spoken_length(espeak_voice: str, word: str) -> int:
+    """How many symbols espeak-ng speaks `word` with, alone (the alignment's expected length)."""
+    return sum(len(unicodedata.normalize("NFD", ipa).replace(" ", "")) for ipa, _ in espeak.ipa_clauses(word, espeak_voice))
+
+
+def _token_index(symbol_index: int) -> int:
+    """Where symbol k sits among the tokens `^ _ s0 _ s1 _ ... $`."""
+    return 2 + 2 * symbol_index
+
+
+def _tokens(symbols: list[str]) -> list[str]:
     if not symbols:
         return []
     tokens = [PIPER_BOS, PIPER_BLANK]
@@ -164,12 +238,16 @@ class PhonemeInventory:
     def __len__(self) -> int:
         return len(self.tokens)
 
-    def ids(self, tokens: list[str]) -> list[int]:
-        """Map tokens to ids; an unseen stressed vowel falls back to its unstressed form, else it is dropped."""
+    def token_id(self, token: str) -> int | None:
+        """The token's id; an unseen stressed vowel falls back to its unstressed form; None if unknown."""
         index = self._index  # type: ignore[attr-defined]
+        return index.get(token, index.get(phoneme_name(token)))
+
+    def ids(self, tokens: list[str]) -> list[int]:
+        """Map tokens to ids, dropping (with a warning) those the voice does not know."""
         ids = []
         for token in tokens:
-            token_id = index.get(token, index.get(phoneme_name(token)))
+            token_id = self.token_id(token)
             if token_id is None:
                 logger.warning("phoneme %r is not in the voice's inventory; skipped", token)
                 continue
@@ -190,6 +268,32 @@ def text_to_ids(text: str, espeak_voice: str, inventory: PhonemeInventory, phone
     """The one frontend function training and serving share: one sentence's ids, as rows of the acoustic model
     (one row unless the sentence is longer than MAX_SEGMENT_TOKENS; the retired mnemonic voices are never cut)."""
     return pieces_to_ids([text], espeak_voice, inventory, phonemizer)
+
+
+@dataclass(frozen=True)
+class WordPosition:
+    """Written word(s) spoken by ids [first, last] of a sentence's rows, as (row, index in the row's ids)."""
+
+    text: str
+    first: tuple[int, int]
+    last: tuple[int, int]
+
+
+def pieces_to_ids_and_words(pieces: list[Piece], espeak_voice: str, inventory: PhonemeInventory) -> tuple[list[list[int]], list[WordPosition]]:
+    """pieces_to_ids (piper_ipa) and where each written word's ids are (for word timestamps)."""
+    tokens, words = phonemize_with_words(pieces, espeak_voice)
+    rows = split_long(tokens) if tokens else [tokens]
+    where: dict[int, tuple[int, int]] = {}  # sentence token index -> (row, id index in the row)
+    body_offset = 0
+    for row_index, row in enumerate(rows):
+        kept = 0
+        for position, token in enumerate(row):
+            if 2 <= position < len(row) - 1:
+                where[2 + body_offset + position - 2] = (row_index, kept)
+            kept += inventory.token_id(token) is not None
+        body_offset += max(0, len(row) - 3)
+    positions = [WordPosition(w.text, where[w.first_token], where[w.last_token]) for w in words]
+    return [inventory.ids(row) for row in rows], positions
 
 
 def pieces_to_ids(pieces: list[Piece], espeak_voice: str, inventory: PhonemeInventory, phonemizer: str) -> list[list[int]]:

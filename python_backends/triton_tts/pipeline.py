@@ -8,8 +8,9 @@ from typing import Callable, TypeVar
 import numpy as np
 import torch
 
-# (ids (B, T), lengths, speakers, paces) -> (log-mel (B, n_mels, F), frame lengths): AcousticInference or its ONNX graph.
-AcousticRunner = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
+# (ids (B, T), lengths, speakers, paces) -> (log-mel (B, n_mels, F), frame lengths, frames per token (B, T)):
+# AcousticInference or its ONNX graph.
+AcousticRunner = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor, torch.Tensor]]
 # (log-mel (B, n_mels, F), frame lengths) -> (audio (B, samples), sample lengths): a vocoder or its ONNX graph.
 VocoderRunner = Callable[[torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor]]
 
@@ -54,10 +55,15 @@ def pad_ids(items: list[AcousticInput]) -> tuple[torch.Tensor, torch.Tensor, tor
 
 
 @torch.inference_mode()
+def generate_mels_and_durations(acoustic: AcousticRunner, items: list[AcousticInput]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """(log-mel (n_mels, frames), frames per token) per utterance, computed in one padded batch."""
+    mel, frame_lengths, durations = acoustic(*pad_ids(items))
+    return [(mel[row, :, : int(n)].numpy(), durations[row, : len(item.ids)].numpy()) for row, (n, item) in enumerate(zip(frame_lengths, items))]
+
+
 def generate_mels(acoustic: AcousticRunner, items: list[AcousticInput]) -> list[np.ndarray]:
     """Log-mel (n_mels, frames) per utterance, computed in one padded batch."""
-    mel, frame_lengths = acoustic(*pad_ids(items))
-    return [mel[row, :, : int(n)].numpy() for row, n in enumerate(frame_lengths)]
+    return [mel for mel, _ in generate_mels_and_durations(acoustic, items)]
 
 
 def pad_mels(mels: list[np.ndarray], floor: float) -> tuple[torch.Tensor, torch.Tensor]:

@@ -20,8 +20,9 @@ from triton_tts.errors import InvalidRequest
 from triton_tts.frontend import MAX_PAUSE_SECONDS, MAX_RATE, MIN_RATE
 from triton_tts.neural_vocoder import NeuralVocoder
 from triton_tts.pipeline import (
-    VOCODER_WINDOW_FRAMES, AcousticInput, AcousticRunner, VocoderRunner, generate_mels, run_in_chunks, vocode, vocode_windowed,
+    VOCODER_WINDOW_FRAMES, AcousticInput, AcousticRunner, VocoderRunner, generate_mels_and_durations, run_in_chunks, vocode, vocode_windowed,
 )
+from triton_tts.timing import word_times
 from triton_tts.voice_config import MelConfig, VoiceConfig
 
 
@@ -42,12 +43,21 @@ class AcousticRequest:
     pace: float
     segment_paces: np.ndarray | None = None
     pause_frames: np.ndarray | None = None
+    word_spans: np.ndarray | None = None  # (words, 2): each word's first and last id, for its timestamps
 
     def paces(self) -> np.ndarray:
         return np.full(self.segment_lengths.size, self.pace, np.float32) if self.segment_paces is None else self.segment_paces
 
     def pauses(self) -> np.ndarray:
         return np.zeros(self.segment_lengths.size, np.int64) if self.pause_frames is None else self.pause_frames
+
+
+@dataclass(frozen=True)
+class AcousticResult:
+    """A request's log-mel (n_mels, frames) and its words' (start, end) seconds in the audio made from it."""
+
+    mel: np.ndarray
+    word_times: np.ndarray  # float32 (words, 2)
 
 
 class AcousticStage:
@@ -57,6 +67,7 @@ class AcousticStage:
         self.acoustic = acoustic
         self.silence = float(np.log(config.mel.log_floor))
         self.max_pause_frames = math.ceil(MAX_PAUSE_SECONDS * config.mel.sample_rate / config.mel.hop_length)
+        self.seconds_per_frame = config.mel.hop_length / config.mel.sample_rate
         self.compute_batch_size = compute_batch_size
         self.n_tokens = config.model.n_tokens
         self.n_speakers = config.model.n_speakers
@@ -78,22 +89,31 @@ class AcousticStage:
             raise InvalidRequest(f"SEGMENT_PACES must have one pace in [{MIN_RATE}, {MAX_RATE}] per segment")
         if pauses.shape != lengths.shape or pauses.min() < 0 or pauses.sum() > self.max_pause_frames:
             raise InvalidRequest(f"SEGMENT_PAUSE_FRAMES must have one count per segment, >= 0, at most {self.max_pause_frames} in all")
+        spans = request.word_spans
+        if spans is not None and (spans.ndim != 2 or spans.shape[1] != 2 or (spans.size and (spans.min() < 0 or spans.max() >= ids.size or np.any(spans[:, 0] > spans[:, 1])))):
+            raise InvalidRequest(f"WORD_SPANS must be (first, last) pairs of PHONEME_IDS indices, first <= last < {ids.size}")
         return request
 
     def warm_up(self) -> None:
         """One small batch at start-up, so the first real request does not pay for lazy initialisation."""
         self.run([AcousticRequest(np.arange(1, 9) % (self.n_tokens - 1) + 1, np.array([8]), 0, 1.0)] * 2)
 
-    def run(self, requests: list[AcousticRequest]) -> list[np.ndarray]:
+    def run(self, requests: list[AcousticRequest]) -> list[AcousticResult]:
         rows = [
             AcousticInput(segment.tolist(), r.speaker, float(pace))
             for r in requests
             for segment, pace in zip(np.split(r.ids, np.cumsum(r.segment_lengths)[:-1]), r.paces())
         ]
-        mels = iter(run_in_chunks(rows, self.compute_batch_size, lambda r: len(r.ids), partial(generate_mels, self.acoustic)))
-        return [self._join([next(mels) for _ in r.segment_lengths], r.pauses()) for r in requests]
+        generate = partial(generate_mels_and_durations, self.acoustic)
+        outputs = iter(run_in_chunks(rows, self.compute_batch_size, lambda r: len(r.ids), generate))
+        results = []
+        for request in requests:
+            mels, durations = zip(*(next(outputs) for _ in request.segment_lengths))
+            mel = self._join(mels, request.pauses())
+            results.append(AcousticResult(mel, self._word_times(request, mels, durations, mel.shape[1])))
+        return results
 
-    def _join(self, mels: list[np.ndarray], pauses: np.ndarray) -> np.ndarray:
+    def _join(self, mels: tuple[np.ndarray, ...], pauses: np.ndarray) -> np.ndarray:
         """A request's sentence mels back to back, each followed by its pause as silent (log floor) frames."""
         parts = []
         for mel, pause in zip(mels, pauses):
@@ -101,6 +121,13 @@ class AcousticStage:
             if pause:
                 parts.append(np.full((mel.shape[0], int(pause)), self.silence, dtype=mel.dtype))
         return np.concatenate(parts, axis=1)
+
+    def _word_times(self, request: AcousticRequest, mels: tuple[np.ndarray, ...], durations: tuple[np.ndarray, ...], frames: int) -> np.ndarray:
+        """Each word's (start, end) seconds; the vocoder makes (frames - 1) * hop samples of the mel."""
+        if request.word_spans is None:
+            return np.zeros((0, 2), np.float32)
+        sentence_frames = [m.shape[1] + int(p) for m, p in zip(mels, request.pauses())]
+        return word_times(request.word_spans, durations, sentence_frames, self.seconds_per_frame, (frames - 1) * self.seconds_per_frame)
 
 
 @dataclass(frozen=True)

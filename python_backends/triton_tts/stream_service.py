@@ -22,12 +22,13 @@ from typing import Any, AsyncIterator
 
 import numpy as np
 
+from triton_tts.audio_format import pcm16 as pcm16_bytes
 from triton_tts.errors import InvalidRequest
 from triton_tts.frontend import PhonemizedRequest, TextFrontend
-from triton_tts.audio_format import pcm16 as pcm16_bytes
 from triton_tts.frontend_request import phonemize_request, requested_format
 from triton_tts.observability import StageObserver, finish_request, log_request, request_id_of
 from triton_tts.streaming import ChunkPlanner, ChunkSchedule
+from triton_tts.triton_batch import audio_tensors
 
 
 # Triton refuses new inference requests, BLS calls too, once it is stopping: a stream in flight cannot go on.
@@ -54,7 +55,7 @@ class StreamingSynthesis:
         self.frontend = frontend
         self.voices = list(frontend.config.speakers)
         self.hop_length = hop_length
-        self.sample_rate = np.array([[sample_rate]], dtype=np.int32)
+        self.rate = sample_rate
         self.schedule = schedule
         self.observer = StageObserver(pb_utils, "tts_stream")
 
@@ -65,26 +66,26 @@ class StreamingSynthesis:
         request_id, voice, chunks = request_id_of(request), "unknown", 0
         try:
             try:
-                pcm16 = requested_format(self.pb, request, int(self.sample_rate[0, 0]), streaming=True).encoding == "pcm16"
+                pcm16 = requested_format(self.pb, request, self.rate, streaming=True).encoding == "pcm16"
                 item = phonemize_request(self.pb, request, self.frontend, self.observer, self.voices)
             except InvalidRequest as exc:
                 self.observer.rejected(request, exc)
                 self._fail(sender, str(exc), self.pb.TritonError.INVALID_ARG)
                 return
             request_id, voice, samples = item.request_id, self.voices[item.value.speaker], 0
-            async for audio in self._audio_chunks(item.value, request_id, sender):
+            async for audio, words in self._audio_chunks(item.value, request_id, sender):
                 self._check(sender)
-                encoded = np.array([[pcm16_bytes(audio) if pcm16 else b""]], dtype=np.object_)
                 sender.send(self.pb.InferenceResponse(output_tensors=[
-                    self.pb.Tensor("AUDIO", audio[None, :]), self.pb.Tensor("SAMPLE_RATE", self.sample_rate),
-                    self.pb.Tensor("AUDIO_BYTES", encoded),
+                    *audio_tensors(self.pb, audio, self.rate, pcm16_bytes(audio) if pcm16 else b""),
+                    self.pb.Tensor("WORDS", np.array([w.encode() for w, _ in words], dtype=np.object_).reshape(1, -1)),
+                    self.pb.Tensor("WORD_TIMES", np.array([t for _, t in words], dtype=np.float32).reshape(1, -1, 2)),
                 ]))
                 if chunks == 0:
                     self.observer.metrics.first_audio(voice, time.perf_counter() - arrived)
                 chunks, samples = chunks + 1, samples + audio.size
             sender.send(flags=self.pb.TRITONSERVER_RESPONSE_COMPLETE_FINAL)
             self.observer.metrics.streamed(voice, chunks)
-            finish_request(self.observer, item, self.voices, samples / int(self.sample_rate[0, 0]))
+            finish_request(self.observer, item, self.voices, samples / self.rate)
         except Cancelled:
             self.observer.metrics.cancelled(voice)
             log_request(self.observer.log, logging.INFO, request_id=request_id, stage="tts_stream", outcome="cancelled", chunks_sent=chunks)
@@ -98,26 +99,40 @@ class StreamingSynthesis:
             self.observer.failed(request, exc)
             self._fail(sender, f"internal error: {type(exc).__name__}: {exc}", self.pb.TritonError.INTERNAL)
 
-    async def _audio_chunks(self, phonemized: PhonemizedRequest, request_id: str, sender: Any) -> AsyncIterator[np.ndarray]:
+    async def _audio_chunks(self, phonemized: PhonemizedRequest, request_id: str, sender: Any) -> AsyncIterator[tuple[np.ndarray, list]]:
         """The request's audio chunk by chunk: each sentence's mel from the acoustic stage when the planner
-        needs its frames, each chunk from the vocoder stage."""
-        segments = np.split(phonemized.ids, np.cumsum(phonemized.segment_lengths)[:-1])
-        sentences = iter(zip(segments, phonemized.segment_paces, phonemized.segment_pause_frames))
+        needs its frames, each chunk from the vocoder stage. With each chunk go the words (text, (start, end)
+        seconds from the stream's start) of the sentences the acoustic stage made since the last chunk: a
+        word's times can come before its audio, never after."""
+        lengths = phonemized.segment_lengths
+        segments = np.split(phonemized.ids, np.cumsum(lengths)[:-1])
+        first_ids = np.concatenate([[0], np.cumsum(lengths)])
+        sentences = iter(enumerate(zip(segments, phonemized.segment_paces, phonemized.segment_pause_frames)))
         planner = ChunkPlanner(self.hop_length, self.schedule)
+        frames_so_far, words = 0, []
         while True:
             while planner.needs_more():
-                sentence = next(sentences, None)
+                index, sentence = next(sentences, (None, None))
                 if sentence is None:
                     planner.finish()
-                else:
-                    planner.add(await self._acoustic(*sentence, phonemized.speaker, request_id, sender))
+                    continue
+                in_sentence = [k for k, (first, _) in enumerate(phonemized.word_spans) if first_ids[index] <= first < first_ids[index + 1]]
+                spans = np.minimum(phonemized.word_spans[in_sentence] - first_ids[index], lengths[index] - 1)
+                mel, times = await self._acoustic(*sentence, phonemized.speaker, spans, request_id, sender)
+                start = frames_so_far * self.hop_length / self.rate
+                words += [(phonemized.words[k], (t + start).tolist()) for k, t in zip(in_sentence, times)]
+                frames_so_far += mel.shape[1]
+                planner.add(mel)
             chunk = planner.next_chunk()
             if chunk is None:
                 return
-            yield (await self._vocode(chunk.mel, request_id, sender))[chunk.start : chunk.end]
+            audio = (await self._vocode(chunk.mel, request_id, sender))[chunk.start : chunk.end]
+            yield audio, words
+            words = []
 
-    async def _acoustic(self, ids: np.ndarray, pace: float, pause_frames: int, speaker: int, request_id: str, sender: Any) -> np.ndarray:
-        """One sentence's log-mel (n_mels, frames) from the acoustic stage, with its pause after it."""
+    async def _acoustic(self, ids: np.ndarray, pace: float, pause_frames: int, speaker: int, word_spans: np.ndarray,
+                        request_id: str, sender: Any) -> tuple[np.ndarray, np.ndarray]:
+        """One sentence's log-mel (n_mels, frames), with its pause after it, and its words' times in it."""
         inputs = [
             self.pb.Tensor("PHONEME_IDS", ids[None, :].astype(np.int64)),
             self.pb.Tensor("SEGMENT_LENGTHS", np.array([[ids.size]], dtype=np.int64)),
@@ -125,26 +140,29 @@ class StreamingSynthesis:
             self.pb.Tensor("PACE", np.array([[pace]], dtype=np.float32)),
             self.pb.Tensor("SEGMENT_PACES", np.array([[pace]], dtype=np.float32)),
             self.pb.Tensor("SEGMENT_PAUSE_FRAMES", np.array([[pause_frames]], dtype=np.int64)),
+            self.pb.Tensor("WORD_SPANS", word_spans.astype(np.int64).reshape(1, -1)),
         ]
-        return (await self._infer("acoustic", request_id, inputs, "MEL", sender))[0]
+        mel, times = await self._infer("acoustic", request_id, inputs, ["MEL", "WORD_TIMES"], sender)
+        return mel[0], times[0]
 
     async def _vocode(self, mel: np.ndarray, request_id: str, sender: Any) -> np.ndarray:
         mel_tensor = self.pb.Tensor("MEL", np.ascontiguousarray(mel[None], dtype=np.float32))
-        return (await self._infer("vocoder", request_id, [mel_tensor], "AUDIO", sender))[0]
+        (audio,) = await self._infer("vocoder", request_id, [mel_tensor], ["AUDIO"], sender)
+        return audio[0]
 
-    async def _infer(self, model: str, request_id: str, inputs: list[Any], output: str, sender: Any) -> np.ndarray:
+    async def _infer(self, model: str, request_id: str, inputs: list[Any], outputs: list[str], sender: Any) -> list[np.ndarray]:
         """One BLS call; checked for cancellation first, so a cancelled request stops at its next stage call.
-        The output is copied out of the response's shared memory, which is freed with the response."""
+        The outputs are copied out of the response's shared memory, which is freed with the response."""
         self._check(sender)
         response = await self.pb.InferenceRequest(
-            model_name=model, inputs=inputs, requested_output_names=[output], request_id=request_id
+            model_name=model, inputs=inputs, requested_output_names=outputs, request_id=request_id
         ).async_exec()
         if response.has_error():
             message = response.error().message()
             if any(m in message for m in STOPPING_MESSAGES):
                 raise ServerStopping(f"the server is stopping ({model}: {message})")
             raise StageFailed(f"{model}: {message}")
-        return self.pb.get_output_tensor_by_name(response, output).as_numpy().copy()
+        return [self.pb.get_output_tensor_by_name(response, name).as_numpy().copy() for name in outputs]
 
     @staticmethod
     def _check(sender: Any) -> None:

@@ -91,3 +91,12 @@ def compute_isolated(compute: Callable[[list[Item]], list[Result]], items: list[
             logger.exception("request failed")
             results.append(exc)
     return results
+
+
+def audio_tensors(pb_utils: Any, samples: np.ndarray, sample_rate: int, encoded: bytes) -> list:
+    """The audio outputs every last stage sends: AUDIO (float32), SAMPLE_RATE and AUDIO_BYTES (encoded)."""
+    return [
+        pb_utils.Tensor("AUDIO", samples[None, :]),
+        pb_utils.Tensor("SAMPLE_RATE", np.array([[sample_rate]], dtype=np.int32)),
+        pb_utils.Tensor("AUDIO_BYTES", np.array([[encoded]], dtype=np.object_)),
+    ]

@@ -7,7 +7,7 @@ import triton_python_backend_utils as pb_utils
 from triton_tts.model_config import parameter, voice_dir
 from triton_tts.observability import StageObserver, Traced, traced, run_traced, trace_array
 from triton_tts.runtimes import DEFAULT_RUNTIME, acoustic_runner
-from triton_tts.stages import AcousticRequest, AcousticStage, set_torch_threads
+from triton_tts.stages import AcousticRequest, AcousticResult, AcousticStage, set_torch_threads
 from triton_tts.triton_batch import execute_batch
 from triton_tts.voice import load_voice
 
@@ -19,6 +19,11 @@ def _array(request, name: str):
 def _optional_row(request, name: str):
     tensor = pb_utils.get_input_tensor_by_name(request, name)
     return None if tensor is None else tensor.as_numpy().reshape(-1)
+
+
+def _word_spans(flat):
+    """WORD_SPANS travels as flat (first, last) pairs; an odd count is refused by the stage's validation."""
+    return None if flat is None else flat.reshape(-1, 2) if flat.size % 2 == 0 else flat.reshape(1, -1)
 
 
 class TritonPythonModel:
@@ -41,6 +46,7 @@ class TritonPythonModel:
                 pace=float(_array(request, "PACE").reshape(-1)[0]),
                 segment_paces=_optional_row(request, "SEGMENT_PACES"),
                 pause_frames=_optional_row(request, "SEGMENT_PAUSE_FRAMES"),
+                word_spans=_word_spans(_optional_row(request, "WORD_SPANS")),
             )
         )
         return traced(request, value, pb_utils.get_input_tensor_by_name(request, "TRACE"))
@@ -49,8 +55,12 @@ class TritonPythonModel:
         return run_traced(self.stage.run, items, "acoustic_ns")
 
     @staticmethod
-    def _encode(item: Traced) -> list:
-        return [pb_utils.Tensor("MEL", item.value[None, :, :]), pb_utils.Tensor("TRACE", trace_array(item.trace))]
+    def _encode(item: Traced[AcousticResult]) -> list:
+        return [
+            pb_utils.Tensor("MEL", item.value.mel[None, :, :]),
+            pb_utils.Tensor("TRACE", trace_array(item.trace)),
+            pb_utils.Tensor("WORD_TIMES", item.value.word_times[None, :, :]),
+        ]
 
     def execute(self, requests: list) -> list:
         return execute_batch(pb_utils, requests, self._decode, self._compute, self._encode, self.observer)

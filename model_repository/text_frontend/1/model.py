@@ -37,6 +37,8 @@ class TritonPythonModel:
             pb_utils.Tensor("PACE", np.array([[result.pace]], dtype=np.float32)),
             pb_utils.Tensor("SEGMENT_PACES", result.segment_paces[None, :]),
             pb_utils.Tensor("SEGMENT_PAUSE_FRAMES", result.segment_pause_frames[None, :]),
+            pb_utils.Tensor("WORDS", np.array([w.encode() for w in result.words], dtype=np.object_).reshape(1, -1)),
+            pb_utils.Tensor("WORD_SPANS", result.word_spans.reshape(1, -1)),
             pb_utils.Tensor("TRACE", item.trace.to_array()[None, :]),
         ]
 

@@ -2,14 +2,13 @@
 
 import json
 
-import numpy as np
 import triton_python_backend_utils as pb_utils
 
 from triton_tts.model_config import parameter, voice_dir
 from triton_tts.observability import StageObserver, Traced, traced, finish_request, run_traced
 from triton_tts.runtimes import DEFAULT_RUNTIME, vocoder_runner
 from triton_tts.stages import SpokenAudio, VocoderRequest, VocoderStage, set_torch_threads, window_frames_for
-from triton_tts.triton_batch import execute_batch, optional_scalar
+from triton_tts.triton_batch import audio_tensors, execute_batch, optional_scalar
 from triton_tts.voice import load_vocoder
 from triton_tts.voice_config import load_voice_config
 
@@ -44,11 +43,7 @@ class TritonPythonModel:
     def _encode(self, item: Traced[SpokenAudio]) -> list:
         audio = item.value
         finish_request(self.observer, item, self.voices, audio.samples.size / audio.sample_rate)
-        return [
-            pb_utils.Tensor("AUDIO", audio.samples[None, :]),
-            pb_utils.Tensor("SAMPLE_RATE", np.array([[audio.sample_rate]], dtype=np.int32)),
-            pb_utils.Tensor("AUDIO_BYTES", np.array([[audio.encoded]], dtype=np.object_)),
-        ]
+        return audio_tensors(pb_utils, audio.samples, audio.sample_rate, audio.encoded)
 
     def execute(self, requests: list) -> list:
         return execute_batch(pb_utils, requests, self._decode, self._compute, self._encode, self.observer)

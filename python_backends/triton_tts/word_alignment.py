@@ -1,0 +1,75 @@
+"""Which written words each espeak-ng word speaks: for word timestamps.
+
+espeak-ng joins some function words into one phonemized word ("in the" -> ɪnðə, "for a" -> fɚɹə) and can
+split one written word into several ("AC/DC"), so written and spoken words do not pair one to one (21 of
+120 test sentences). They are aligned in order by length: each step pairs one spoken word with up to three
+written words or the reverse, at a cost of how far the spoken length is from the written words' own
+phonemized lengths. A group that speaks several written words gets one timestamp, labelled with all of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
+
+# (spoken words, written words) taken by one step; (1, 0) and (0, 1) let any pair of sequences align.
+_STEPS = ((1, 1), (1, 2), (2, 1), (1, 3), (3, 1), (1, 0), (0, 1))
+_UNPAIRED_COST = 8.0
+
+
+@dataclass(frozen=True)
+class Group:
+    """Spoken words [spoken_start, spoken_end) say written words [written_start, written_end)."""
+
+    spoken_start: int
+    spoken_end: int
+    written_start: int
+    written_end: int
+
+
+def align(spoken_lengths: list[int], written: list[str], written_length: Callable[[str], int]) -> list[Group]:
+    """Monotonic groups covering both sequences, least total length mismatch first (then fewest merges)."""
+    expected = [written_length(w) for w in written]
+    n, m = len(spoken_lengths), len(written)
+    cost = [[float("inf")] * (m + 1) for _ in range(n + 1)]
+    back: list[list[tuple[int, int] | None]] = [[None] * (m + 1) for _ in range(n + 1)]
+    cost[0][0] = 0.0
+    for i in range(n + 1):
+        for j in range(m + 1):
+            if cost[i][j] == float("inf"):
+                continue
+            for a, b in _STEPS:
+                if i + a > n or j + b > m:
+                    continue
+                if a == 0 or b == 0:
+                    step = _UNPAIRED_COST + sum(spoken_lengths[i : i + a]) + sum(expected[j : j + b])
+                else:
+                    step = abs(sum(spoken_lengths[i : i + a]) - sum(expected[j : j + b])) + (a + b - 2)
+                if cost[i][j] + step < cost[i + a][j + b]:
+                    cost[i + a][j + b] = cost[i][j] + step
+                    back[i + a][j + b] = (a, b)
+    groups: list[Group] = []
+    i, j = n, m
+    while i or j:
+        a, b = back[i][j]  # type: ignore[misc]
+        groups.append(Group(i - a, i, j - b, j))
+        i, j = i - a, j - b
+    return _attach_unpaired(groups[::-1])
+
+
+def _attach_unpaired(groups: list[Group]) -> list[Group]:
+    """A spoken word with no written word joins the group before it (or after, at the start); a written word
+    with no sound is dropped."""
+    kept: list[Group] = []
+    for group in groups:
+        if group.spoken_start == group.spoken_end:
+            continue
+        if group.written_start == group.written_end and kept:
+            last = kept[-1]
+            kept[-1] = Group(last.spoken_start, group.spoken_end, last.written_start, last.written_end)
+            continue
+        if kept and kept[-1].written_start == kept[-1].written_end:
+            first = kept.pop()
+            group = Group(first.spoken_start, group.spoken_end, group.written_start, group.written_end)
+        kept.append(group)
+    return kept
