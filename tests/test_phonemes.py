@@ -73,3 +73,10 @@ def test_phoneme_cap_rejects_long_text_with_a_message(default_voice) -> None:
     assert capped.process(b"Hello there.").ids.size <= 40
     with pytest.raises(InvalidRequest, match=r"TEXT is \d+ phonemes long; this deployment takes at most 40: split it"):
         capped.process(b"This sentence is clearly much longer than forty phonemes, so the frontend refuses it.")
+
+
+def test_error_messages_quote_only_the_start_of_a_huge_value(default_voice) -> None:
+    frontend = TextFrontend(default_voice.config)
+    with pytest.raises(InvalidRequest) as error:
+        frontend.process(b"Hello.", ("x" * 16000).encode())
+    assert "unknown VOICE 'xxxx" in str(error.value) and len(str(error.value)) < 200  # gRPC trailers are small

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from triton_tts.errors import InvalidRequest
+from triton_tts.errors import InvalidRequest, shown
 
 ENCODINGS = ("float32", "pcm16", "wav", "opus")
 STREAM_ENCODINGS = ("float32", "pcm16")  # a container (WAV header, Ogg pages) needs the whole audio
@@ -42,7 +42,7 @@ def parse_format(encoding: bytes | str | None, sample_rate: int | None, native_r
     allowed = STREAM_ENCODINGS if streaming else ENCODINGS
     if name not in allowed:
         where = " for streaming (tts_stream)" if streaming and name in ENCODINGS else ""
-        raise InvalidRequest(f"ENCODING {name!r} is not supported{where}; use one of {', '.join(allowed)}", "bad_format")
+        raise InvalidRequest(f"ENCODING {shown(name)} is not supported{where}; use one of {', '.join(allowed)}", "bad_format")
     if sample_rate is None or sample_rate == 0:
         rate = OPUS_DEFAULT_RATE if name == "opus" else native_rate
     else:

@@ -9,9 +9,18 @@ REJECT_REASONS = (
 )
 
 
+MAX_MESSAGE_CHARS = 1000  # gRPC carries the message in a trailer: an echoed 16,000-character value broke it
+
+
+def shown(value: object, limit: int = 60) -> str:
+    """`value` quoted for an error message, cut to `limit` characters: messages echo what was sent, not all of it."""
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class InvalidRequest(ValueError):
     """Bad input from the caller; the message says how to fix it, `reason` (one of REJECT_REASONS) names it."""
 
     def __init__(self, message: str, reason: str = "bad_tensor") -> None:
-        super().__init__(message)
+        super().__init__(message if len(message) <= MAX_MESSAGE_CHARS else message[: MAX_MESSAGE_CHARS - 1] + "…")
         self.reason = reason if reason in REJECT_REASONS else "bad_tensor"

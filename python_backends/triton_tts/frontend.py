@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from triton_tts.errors import InvalidRequest
+from triton_tts.errors import InvalidRequest, shown
 from triton_tts.lexicon import EMPTY_LEXICON, Lexicon
 from triton_tts.normalize import normalize
 from triton_tts.phonemes import WordPosition, pieces_to_ids, pieces_to_ids_and_words
@@ -132,9 +132,9 @@ class TextFrontend:
         name = raw.decode("utf-8", errors="replace").strip()
         available = ", ".join(self.config.speakers)
         if name in self.config.retired_speakers:
-            raise InvalidRequest(f"VOICE {name!r} was retired ({self.config.retired_speakers[name]}); available voices: {available}", "unknown_voice")
+            raise InvalidRequest(f"VOICE {shown(name)} was retired ({self.config.retired_speakers[name]}); available voices: {available}", "unknown_voice")
         if name not in self.config.speakers:
-            raise InvalidRequest(f"unknown VOICE {name!r}; available voices: {available}", "unknown_voice")
+            raise InvalidRequest(f"unknown VOICE {shown(name)}; available voices: {available}", "unknown_voice")
         return name
 
     def segments(self, text: str) -> list[Segment]:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 import defusedxml.sax
 from defusedxml import DefusedXmlException
 
-from triton_tts.errors import InvalidRequest
+from triton_tts.errors import InvalidRequest, shown
 from triton_tts.lexicon import unknown_symbols
 from triton_tts.normalize import clock_time, date_words, phone_words
 from triton_tts.numbers import cardinal, decimal, digits, ordinal
@@ -58,7 +58,8 @@ class _Element:
     children: list["_Element | str"] = field(default_factory=list)
 
     def where(self) -> str:
-        return f"<{self.tag}> at line {self.line}, column {self.column}"
+        tag = self.tag if len(self.tag) <= 40 else self.tag[:39] + "…"
+        return f"<{tag}> at line {self.line}, column {self.column}"
 
     def error(self, problem: str) -> InvalidRequest:
         return InvalidRequest(f"SSML {self.where()}: {problem}", "bad_ssml")
@@ -116,14 +117,14 @@ def _break_ms(element: _Element) -> int:
     if "time" in element.attributes:
         match = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*(ms|s)\s*", element.attributes["time"])
         if not match:
-            raise element.error(f"time={element.attributes['time']!r} must be like '500ms' or '1.5s'")
+            raise element.error(f"time={shown(element.attributes['time'])} must be like '500ms' or '1.5s'")
         milliseconds = float(match[1]) * (1 if match[2] == "ms" else 1000)
         if milliseconds > MAX_BREAK_MS:
-            raise element.error(f"time={element.attributes['time']!r} is longer than the limit of {MAX_BREAK_MS} ms")
+            raise element.error(f"time={shown(element.attributes['time'])} is longer than the limit of {MAX_BREAK_MS} ms")
         return round(milliseconds)
     strength = element.attributes.get("strength", "medium")
     if strength not in STRENGTH_MS:
-        raise element.error(f"strength={strength!r} must be one of {', '.join(STRENGTH_MS)}")
+        raise element.error(f"strength={shown(strength)} must be one of {', '.join(STRENGTH_MS)}")
     return STRENGTH_MS[strength]
 
 
@@ -138,9 +139,9 @@ def _prosody_rate(element: _Element) -> float:
     elif absolute:
         rate = float(absolute[1]) / (100 if absolute[2] else 1)
     else:
-        raise element.error(f"rate={value!r} must be a word ({', '.join(RATE_WORDS)}), a percentage ('150%', '+20%') or a multiple ('1.2')")
+        raise element.error(f"rate={shown(value)} must be a word ({', '.join(RATE_WORDS)}), a percentage ('150%', '+20%') or a multiple ('1.2')")
     if not MIN_PROSODY_RATE <= rate <= MAX_PROSODY_RATE:
-        raise element.error(f"rate={value!r} is {rate:g}x; it must be from {MIN_PROSODY_RATE}x to {MAX_PROSODY_RATE}x")
+        raise element.error(f"rate={shown(value)} is {rate:g}x; it must be from {MIN_PROSODY_RATE}x to {MAX_PROSODY_RATE}x")
     return rate
 
 
@@ -160,14 +161,14 @@ def _spell(text: str) -> list[Piece]:
 def _date(element: _Element, text: str) -> str:
     date_format = element.attributes.get("format", "mdy")
     if date_format not in DATE_FORMATS:
-        raise element.error(f"format={date_format!r} must be one of {', '.join(DATE_FORMATS)}")
+        raise element.error(f"format={shown(date_format)} must be one of {', '.join(DATE_FORMATS)}")
     numbers = re.findall(r"\d+", text)
     if len(numbers) != len(date_format) or not re.fullmatch(r"\d+(?:[-/.]\d+)*", text):
-        raise element.error(f"{text!r} is not a date in the format {date_format!r} (numbers separated by - / or .)")
+        raise element.error(f"{shown(text)} is not a date in the format {date_format!r} (numbers separated by - / or .)")
     parts = dict(zip(date_format, numbers))
     month, day, year_text = int(parts.get("m", "1")), int(parts.get("d", "1")), parts.get("y")
     if not 1 <= month <= 12 or not 1 <= day <= 31:
-        raise element.error(f"{text!r} has no month {month} or day {day}")
+        raise element.error(f"{shown(text)} has no month {month} or day {day}")
     return date_words(month if "m" in parts else None, day if "d" in parts else None, year_text)
 
 
@@ -189,8 +190,8 @@ def _say_as(element: _Element) -> list[Piece]:
     if kind == "telephone" and re.fullmatch(r"\+?[\d\s().-]+", text) and re.search(r"\d", text):
         return [Words(phone_words(text))]
     if kind in ("cardinal", "ordinal", "digits", "time", "telephone"):
-        raise element.error(f"{text!r} cannot be read as interpret-as={kind!r}")
-    raise element.error(f"interpret-as={kind!r} is not supported: use characters, spell-out, cardinal, ordinal, digits, date, time or telephone")
+        raise element.error(f"{shown(text)} cannot be read as interpret-as={kind!r}")
+    raise element.error(f"interpret-as={shown(kind)} is not supported: use characters, spell-out, cardinal, ordinal, digits, date, time or telephone")
 
 
 class _Reader:
@@ -218,7 +219,7 @@ class _Reader:
         if element.tag not in _ATTRIBUTES:
             raise element.error(f"is not supported; supported elements: {', '.join('<' + t + '>' for t in _ATTRIBUTES)}")
         if unknown:
-            raise element.error(f"has no attribute {sorted(unknown)[0]!r} here; allowed: {', '.join(sorted(_ATTRIBUTES[element.tag])) or 'none'}")
+            raise element.error(f"has no attribute {shown(sorted(unknown)[0])} here; allowed: {', '.join(sorted(_ATTRIBUTES[element.tag])) or 'none'}")
         handler = getattr(self, "_" + element.tag.replace("-", "_"), None)
         if handler is not None:
             handler(element)
@@ -266,13 +267,13 @@ class _Reader:
     def _phoneme(self, element: _Element) -> None:
         alphabet = element.attributes.get("alphabet", "ipa")
         if alphabet != "ipa":
-            raise element.error(f"alphabet={alphabet!r} is not supported: write the pronunciation in IPA (alphabet=\"ipa\")")
+            raise element.error(f"alphabet={shown(alphabet)} is not supported: write the pronunciation in IPA (alphabet=\"ipa\")")
         ipa = element.attributes.get("ph", "").strip()
         if not ipa:
             raise element.error("needs ph=\"...\" with the pronunciation in IPA")
         missing = unknown_symbols(ipa, self.known_symbols)
         if missing:
-            raise element.error(f"ph={ipa!r} uses symbols this voice does not have: {' '.join(missing)} (write IPA as espeak-ng does)")
+            raise element.error(f"ph={shown(ipa)} uses symbols this voice does not have: {' '.join(missing[:20])} (write IPA as espeak-ng does)")
         self.segments[-1].pieces.append(Phonemes(ipa, element.text()))
 
     def _sub(self, element: _Element) -> None:
