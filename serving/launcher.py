@@ -25,7 +25,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from serving.probe import probe
-from serving.triton_args import EXIT_TIMEOUT_S, triton_args
+from serving.triton_args import EXIT_TIMEOUT_S, GrpcTls, triton_args
+from triton_tts_client import TLSConfig
 from triton_tts.model_config import VOICE_DIR_ENV
 
 REPO = Path(__file__).resolve().parents[1]
@@ -48,6 +49,15 @@ class ServerOptions:
     voice_dir: Path = DEFAULT_VOICE_DIR
     exit_timeout_s: int = EXIT_TIMEOUT_S
     reference_voice: bool = False  # serve REFERENCE_REPOSITORY instead of the stages and ensembles
+    bind: str = "127.0.0.1"  # this machine only, unless asked (--bind 0.0.0.0)
+    tls: GrpcTls | None = None
+
+    def client_tls(self) -> TLSConfig | None:
+        """What the launcher's own probe presents: the CA, and (mutual TLS) the server's own certificate."""
+        if self.tls is None:
+            return None
+        client_files = (self.tls.cert, self.tls.key) if self.tls.mutual else (None, None)
+        return TLSConfig.from_files(self.tls.ca, *client_files)
 
     @property
     def source_repositories(self) -> tuple[Path, ...]:
@@ -140,6 +150,8 @@ def server_command(options: ServerOptions, repository: Path, backends: Path) -> 
         options.metrics_port,
         admin_key=secrets.token_hex(16),  # local runs need no admin APIs: an unguessable key disables them
         exit_timeout_s=options.exit_timeout_s,
+        tls=options.tls,
+        address=options.bind,
     )
     return [str(triton_home() / "bin" / "tritonserver"), *args, f"--backend-directory={backends}"]
 
@@ -177,7 +189,7 @@ class TritonServer:
         while time.monotonic() < deadline:
             if self.process and self.process.poll() is not None:
                 raise RuntimeError(f"tritonserver exited with {self.process.returncode}; see {self.log_path}")
-            problem = probe(self.grpc_url, timeout_s=10.0, models=self.options.model_names())
+            problem = probe(self.grpc_url, timeout_s=10.0, models=self.options.model_names(), tls=self.options.client_tls())
             if problem is None:
                 return
             time.sleep(1.0)
@@ -235,10 +247,19 @@ def main() -> None:
                         help="override a stage's config parameter, e.g. vocoder.vocoder=griffin_lim acoustic.runtime=onnxruntime")
     parser.add_argument("--reference-voice", action="store_true",
                         help="serve the Piper teacher as `tts` instead of the default voice (A/B listening, benchmarks)")
+    parser.add_argument("--bind", default="127.0.0.1", help="address to listen on (0.0.0.0: every interface)")
+    parser.add_argument("--tls-cert", help="gRPC over TLS: the server's PEM certificate (with --tls-key and --tls-ca)")
+    parser.add_argument("--tls-key", help="the server's PEM private key")
+    parser.add_argument("--tls-ca", help="PEM CA that signed the server's certificate and, for mutual TLS, the clients'")
+    parser.add_argument("--tls-server-only", action="store_true", help="TLS without client certificates (default: mutual TLS)")
     args = parser.parse_args()
+    tls_files = (args.tls_cert, args.tls_key, args.tls_ca)
+    if any(tls_files) and not all(tls_files):
+        parser.error("TLS needs all of --tls-cert, --tls-key and --tls-ca")
     options = ServerOptions(
         args.grpc_port, args.http_port, args.metrics_port, parse_instances(args.instances), parse_parameters(args.set),
-        voice_dir=args.voice_dir, reference_voice=args.reference_voice,
+        voice_dir=args.voice_dir, reference_voice=args.reference_voice, bind=args.bind,
+        tls=GrpcTls(*tls_files, mutual=not args.tls_server_only) if all(tls_files) else None,
     )
     server = TritonServer(options)
     signal.signal(signal.SIGTERM, _interrupt)
@@ -248,9 +269,9 @@ def main() -> None:
         print(
             f"\nTriton is serving `tts`{'' if options.reference_voice else ' and `tts_stream` (streaming)'} with "
             f"{'the Piper reference voice' if options.reference_voice else 'the default voice'} on the CPU:\n"
-            f"  gRPC     localhost:{options.grpc_port}\n"
-            f"  HTTP     http://localhost:{options.http_port}  (ready: /v2/health/ready, model: /v2/models/tts)\n"
-            f"  metrics  http://localhost:{options.metrics_port}/metrics\n"
+            f"  gRPC     {options.bind}:{options.grpc_port}{'  (TLS' + (', client certificates required)' if options.tls.mutual else ')') if options.tls else ''}\n"
+            f"  HTTP     http://{options.bind}:{options.http_port}  (ready: /v2/health/ready, model: /v2/models/tts)\n"
+            f"  metrics  http://{options.bind}:{options.metrics_port}/metrics\n"
             f"Try:  .venv/bin/tts say 'Hello from Triton.' -o hello.wav --server localhost:{options.grpc_port}\n"
             f"Ctrl-C stops it.",
             flush=True,

@@ -1,7 +1,8 @@
 """Readiness that means "can speak": Triton's own readiness misses a dead Python stub (server issues
 7230, 8604), so the probe also sends one short real request through the ensemble.
 
-Run: python -m serving.probe [--url localhost:8001] [--timeout 5]   (exit 0 = ready; a Kubernetes exec probe)
+Run: python -m serving.probe [--url localhost:8001] [--timeout 5] [--tls-ca ca.pem [--tls-cert c.pem --tls-key k.pem]]
+(exit 0 = ready; a Kubernetes exec probe)
 """
 
 from __future__ import annotations
@@ -9,15 +10,15 @@ from __future__ import annotations
 import argparse
 import sys
 
-from triton_tts_client import RetryPolicy, TTSClient, TTSError
+from triton_tts_client import RetryPolicy, TLSConfig, TTSClient, TTSError
 
 MODELS = ("text_frontend", "acoustic", "vocoder", "voices", "tts")
 PROBE_TEXT = "Ready."
 
 
-def probe(url: str, timeout_s: float = 10.0, models: tuple[str, ...] = MODELS) -> str | None:
+def probe(url: str, timeout_s: float = 10.0, models: tuple[str, ...] = MODELS, tls: TLSConfig | None = None) -> str | None:
     """None when the server and every one of `models` are ready and a short request returns audio; else what is wrong."""
-    with TTSClient(url, deadline_s=timeout_s, retry=RetryPolicy(max_rounds=1)) as client:
+    with TTSClient(url, deadline_s=timeout_s, retry=RetryPolicy(max_rounds=1), tls=tls) as client:
         if not client.ready(models):
             return f"server or one of {', '.join(models)} not ready"
         try:
@@ -31,8 +32,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--url", default="localhost:8001")
     parser.add_argument("--timeout", type=float, default=10.0)
+    parser.add_argument("--tls-ca", help="gRPC over TLS: the CA that signed the server's certificate")
+    parser.add_argument("--tls-cert", help="mutual TLS: a client certificate (in a pod: the server's own)")
+    parser.add_argument("--tls-key")
     args = parser.parse_args()
-    problem = probe(args.url, args.timeout)
+    tls = TLSConfig.from_files(args.tls_ca, args.tls_cert, args.tls_key) if args.tls_ca else None
+    problem = probe(args.url, args.timeout, tls=tls)
     if problem:
         sys.exit(f"not ready: {problem}")
     print("ready")

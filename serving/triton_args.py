@@ -6,12 +6,29 @@ paths and ports of the image.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 # Admin APIs (loading/unloading models, shared memory, tracing, log settings) need this header on gRPC and HTTP.
 # Clients never send it; operators get the key from the deployment's secret.
 RESTRICTED_PROTOCOLS = "model-repository,shared-memory,trace,logging"
 ADMIN_HEADER = "tts-admin-key"
 EXIT_TIMEOUT_S = 30
 MIN_CLIENT_PING_INTERVAL_MS = 10_000
+
+
+@dataclass(frozen=True)
+class GrpcTls:
+    """PEM files for gRPC over TLS: the server's certificate and key, and the CA that signed it. `mutual`:
+    clients must also present a certificate that CA signed (Triton has no TLS for HTTP: keep that port private)."""
+
+    cert: str
+    key: str
+    ca: str
+    mutual: bool = True
+
+    def flags(self) -> list[str]:
+        mode = ["--grpc-use-ssl-mutual=true", f"--grpc-root-cert={self.ca}"] if self.mutual else ["--grpc-use-ssl=true"]
+        return [*mode, f"--grpc-server-cert={self.cert}", f"--grpc-server-key={self.key}"]
 
 
 def triton_args(
@@ -21,9 +38,13 @@ def triton_args(
     metrics_port: int = 8002,
     admin_key: str = "$(TRITON_ADMIN_KEY)",
     exit_timeout_s: int = EXIT_TIMEOUT_S,
+    tls: GrpcTls | None = None,
+    address: str | None = None,
 ) -> list[str]:
-    """Flags after the `tritonserver` binary (the backend directory is added where it is not the default)."""
-    return [
+    """Flags after the `tritonserver` binary (the backend directory is added where it is not the default).
+    `address`: bind every endpoint to it (Triton's default is all interfaces)."""
+    bind = [f"--grpc-address={address}", f"--http-address={address}", f"--metrics-address={address}"] if address else []
+    return [*(tls.flags() if tls else []), *bind, *[
         f"--model-repository={model_repository}",
         "--model-control-mode=none",  # the repository is baked into the image: nothing loads or unloads at run time
         "--strict-readiness=true",
@@ -42,4 +63,4 @@ def triton_args(
         f"--grpc-restricted-protocol={RESTRICTED_PROTOCOLS}:{ADMIN_HEADER}={admin_key}",
         f"--http-restricted-api={RESTRICTED_PROTOCOLS}:{ADMIN_HEADER}={admin_key}",
         "--log-info=false",
-    ]
+    ]]

@@ -23,7 +23,7 @@ from triton_tts.lexicon import Lexicon, LexiconError
 from triton_tts.model_config import LEXICON_ENV
 from triton_tts.voice_config import load_voice_config
 from triton_tts.observability import exported_series
-from serving.triton_args import triton_args
+from serving.triton_args import GrpcTls, triton_args
 
 REPO = Path(__file__).resolve().parents[1]
 K8S = REPO / "k8s"
@@ -35,13 +35,18 @@ REGION_LABEL = "region"
 MONITORING_NAMESPACE = "monitoring"
 IMAGE_ROOT = "/opt/triton-tts"
 PORTS = {"grpc": 8001, "http": 8000, "metrics": 8002}
-EXPECTED_ARGS = triton_args(f"{IMAGE_ROOT}/model_repository", PORTS["grpc"], PORTS["http"], PORTS["metrics"])
-GPU_EXPECTED_ARGS = triton_args(f"{IMAGE_ROOT}/model_repository_gpu", PORTS["grpc"], PORTS["http"], PORTS["metrics"])
+TLS_DIR = "/etc/triton-tts/tls"  # the Secret tts-grpc-tls, mounted by the grpc-tls component
+TLS = GrpcTls(f"{TLS_DIR}/tls.crt", f"{TLS_DIR}/tls.key", f"{TLS_DIR}/ca.crt")
+TLS_PROBE_ARGS = [f"--tls-ca={TLS.ca}", f"--tls-cert={TLS.cert}", f"--tls-key={TLS.key}"]
+
+
+def expected_args(repository: str, tls: GrpcTls | None = None) -> list[str]:
+    return triton_args(f"{IMAGE_ROOT}/{repository}", PORTS["grpc"], PORTS["http"], PORTS["metrics"], tls=tls)
 ONNX_DIR = f"{IMAGE_ROOT}/onnx"  # the image's ONNX export and engine shape profiles (Dockerfile)
 ENGINE_CACHE = "/var/cache/triton-tts/engines"
 ENGINE_COMMAND = ["bash", f"{IMAGE_ROOT}/scripts/build_trt_engines.sh", ONNX_DIR, ENGINE_CACHE]
 ADMIN_SECRET = "tts-triton-admin"
-CUSTOM_KINDS = {"ServiceMonitor", "PrometheusRule"}  # CRDs: no schema ships, checked by check_custom_resources
+CUSTOM_KINDS = {"ServiceMonitor", "PrometheusRule", "Certificate"}  # CRDs: no schema ships, checked by check_custom_resources
 SEVERITIES = {"critical", "warning", "info"}
 DEPRECATED_KUSTOMIZE_FIELDS = {"commonLabels", "patchesStrategicMerge", "patchesJson6902", "bases", "vars"}
 MIN_STARTUP_S = 300  # model loading takes minutes
@@ -213,7 +218,7 @@ def check_custom_resources(docs: Docs) -> list[str]:
 def check_exported_metrics(docs: Docs) -> list[str]:
     """Rules only use Triton metrics that the flags in serving/triton_args.py make Triton export, tts_* metrics
     the stages export (triton_tts.observability.METRICS), and series recorded by the rules themselves."""
-    config = {flag_value([arg], "--metrics-config") for arg in EXPECTED_ARGS} - {None}
+    config = {flag_value([arg], "--metrics-config") for arg in expected_args("model_repository")} - {None}
     exported = {"nv_inference_request_success", "nv_inference_request_failure", "nv_inference_count",
                 "nv_inference_exec_count", "nv_inference_pending_request_count", "nv_cpu_utilization",
                 "nv_cpu_memory_used_bytes", "nv_gpu_utilization", "nv_gpu_memory_used_bytes"}
@@ -425,9 +430,10 @@ def check_probes(docs: Docs) -> list[str]:
         readiness = container.get("readinessProbe", {})
         command = readiness.get("exec", {}).get("command", [])
         expected = ["python3", "-m", "serving.probe", "--url", f"localhost:{PORTS['grpc']}", "--timeout"]
-        if command[: len(expected)] != expected or len(command) != len(expected) + 1:
-            problems.append(f"{ident(sts)}: readinessProbe must run {' '.join(expected)} N")
-        elif readiness.get("timeoutSeconds", 1) <= float(command[-1]):
+        tls_args = TLS_PROBE_ARGS if uses_tls(sts) else []
+        if command[: len(expected)] != expected or command[len(expected) + 1 :] != tls_args:
+            problems.append(f"{ident(sts)}: readinessProbe must run {' '.join(expected)} N {' '.join(tls_args)}".rstrip())
+        elif readiness.get("timeoutSeconds", 1) <= float(command[len(expected)]):
             problems.append(f"{ident(sts)}: readinessProbe timeoutSeconds must exceed serving.probe's --timeout")
         liveness = container.get("livenessProbe", {})
         if liveness.get("httpGet", {}).get("path") != "/v2/health/live":
@@ -494,13 +500,32 @@ def check_triton_args(docs: Docs) -> list[str]:
         if container.get("command") != ["tritonserver"]:
             problems.append(f"{ident(sts)}: command must be ['tritonserver']")
         args = container.get("args", [])
-        expected = GPU_EXPECTED_ARGS if uses_gpu(sts) else EXPECTED_ARGS
+        expected = expected_args("model_repository_gpu" if uses_gpu(sts) else "model_repository", TLS if uses_tls(sts) else None)
         if args != expected:
             differ = sorted(set(args) ^ set(expected)) or ["(order)"]
             problems.append(f"{ident(sts)}: args differ from serving.triton_args: {differ}")
         admin_key = next((e for e in container.get("env", []) if e.get("name") == "TRITON_ADMIN_KEY"), {})
         if admin_key.get("valueFrom", {}).get("secretKeyRef", {}).get("name") != ADMIN_SECRET or "value" in admin_key:
             problems.append(f"{ident(sts)}: TRITON_ADMIN_KEY must come from Secret {ADMIN_SECRET} (secretKeyRef)")
+    return problems
+
+
+def uses_tls(sts: dict) -> bool:
+    return any(a.startswith("--grpc-use-ssl") for a in main_container(sts).get("args", []))
+
+
+def check_tls(docs: Docs) -> list[str]:
+    """With gRPC TLS on: its files come from a mounted Secret, and a Certificate that writes that Secret (if
+    one is rendered) names localhost, which the readiness probe dials."""
+    problems = []
+    certificates = {c["spec"].get("secretName"): c for c in of_kind(docs, "Certificate")}
+    for sts in (s for s in of_kind(docs, "StatefulSet") if uses_tls(s)):
+        volume = {v["name"]: v for v in pod_spec(sts).get("volumes", [])}.get(mounted(main_container(sts)).get(TLS_DIR), {})
+        secret = volume.get("secret", {}).get("secretName")
+        if secret is None:
+            problems.append(f"{ident(sts)}: gRPC TLS is on but no Secret is mounted at {TLS_DIR}")
+        elif secret in certificates and "localhost" not in certificates[secret]["spec"].get("dnsNames", []):
+            problems.append(f"Certificate for {secret}: dnsNames must include localhost (the readiness probe's address)")
     return problems
 
 
@@ -626,6 +651,6 @@ def check_dockerfile(text: str) -> list[str]:
 
 DOC_CHECKS: tuple[Callable[[Docs], list[str]], ...] = (
     check_schemas, check_custom_resources, check_exported_metrics, check_selectors, check_service_name,
-    check_ports, check_scaling, check_containers, check_volumes, check_lexicon, check_probes, check_shutdown, check_images,
+    check_ports, check_scaling, check_containers, check_volumes, check_lexicon, check_tls, check_probes, check_shutdown, check_images,
     check_triton_args, check_engine_cache, check_network_policy,
 )

@@ -80,6 +80,21 @@ def test_every_overlay_renders_the_same_objects(rendered):
         assert {(d["kind"], hashed.sub("", d["metadata"]["name"])) for d in docs} == expected, region
 
 
+def test_the_tls_components_render_and_pass_every_check():
+    require_kubectl()
+    docs = kc.render(Path(__file__).parent / "k8s_tls_overlay")
+    problems = [p for check in kc.DOC_CHECKS for p in check(docs)]
+    assert problems == []
+    statefulset = sts(docs)
+    assert kc.uses_tls(statefulset) and kc.main_container(statefulset)["args"][:4] == kc.TLS.flags()
+    assert only(docs, "Certificate")["spec"]["secretName"] == "tts-grpc-tls"
+    kc.main_container(statefulset)["readinessProbe"]["exec"]["command"] = kc.main_container(statefulset)["readinessProbe"]["exec"]["command"][:-3]
+    assert kc.check_probes(docs)  # a TLS pod whose probe speaks plain gRPC is caught
+    pod = kc.pod_spec(statefulset)
+    pod["volumes"] = [v for v in pod["volumes"] if v["name"] != "grpc-tls"]
+    assert any("no Secret is mounted" in p for p in kc.check_tls(docs))
+
+
 def test_a_bad_or_unmounted_lexicon_is_caught(gpu):
     lexicon = only(gpu, "ConfigMap", next(d["metadata"]["name"] for d in gpu if d["metadata"]["name"].startswith("tts-lexicon")))
     lexicon["data"]["lexicon.tsv"] += "Måneskin mˈɔːnɛskɪn\n"
