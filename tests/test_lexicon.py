@@ -90,3 +90,11 @@ def test_duplicate_and_unreadable_files(config, tmp_path):
     path.write_bytes(b"Sade\t\xff\n")
     with pytest.raises(LexiconError, match="cannot read the lexicon"):
         load_frontend(config, path)
+
+
+def test_a_retired_mnemonic_voice_is_served_without_the_ipa_lexicon():
+    from serving.launcher import REPO
+    from triton_tts.voice_config import load_voice_config
+
+    frontend = load_frontend(load_voice_config(REPO / "voices" / "espeak-distilled-v1"), SHIPPED)
+    assert len(frontend.lexicon) == 0 and frontend.process(b"AC/DC rocks.").ids.size > 3

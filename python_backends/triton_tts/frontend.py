@@ -7,6 +7,7 @@ model turns it into that request's own INVALID_ARGUMENT error.
 
 from __future__ import annotations
 
+import logging
 import math
 import re
 import unicodedata
@@ -23,6 +24,7 @@ from triton_tts.ssml import is_ssml, parse_ssml
 from triton_tts.utterance import Piece, Segment
 from triton_tts.voice_config import VoiceConfig
 
+logger = logging.getLogger(__name__)
 MAX_TEXT_CHARS = 2000
 # 2000 characters of prose are ~1,700 phonemes, but numbers expand ("1234567." is ~60 phonemes): the cap keeps
 # a request's audio within what the vocoder takes (MAX_REQUEST_FRAMES) even at the slowest RATE.
@@ -217,7 +219,11 @@ class _Rows:
 
 
 def load_frontend(config: VoiceConfig, lexicon_path: Path | None, max_phonemes: int = MAX_PHONEMES) -> TextFrontend:
-    """The frontend with the deployment's lexicon (LexiconError naming the bad line stops the model's start)."""
+    """The frontend with the deployment's lexicon (LexiconError naming the bad line stops the model's start).
+    A retired voice that reads espeak-ng mnemonics cannot use IPA entries: it is served without them."""
+    if lexicon_path and config.phonemizer != "piper_ipa":
+        logger.warning("voice phonemizer %s reads no IPA: the lexicon %s is not used", config.phonemizer, lexicon_path)
+        lexicon_path = None
     lexicon = Lexicon.load(lexicon_path, config.inventory.tokens) if lexicon_path else EMPTY_LEXICON
     frontend = TextFrontend(config, max_phonemes=max_phonemes, lexicon=lexicon)
     frontend.process(b"Warm up.")
