@@ -3,7 +3,8 @@
 Triton comes from the nvidia-pytriton wheel (server binary, Python backend, a stub per Python version). We
 assemble a backend directory from it, derive a model repository (chosen instance counts, optionally no
 dynamic batching) under build/, point the stages at the voice with $TTS_VOICE_DIR, start `tritonserver`, and
-wait until every model is ready and a real request succeeds.
+wait until every model is ready and a real request succeeds. Then supervise it (serving.supervisor): a
+crash, or a stage that stops answering, means a restart, logged and counted.
 
 Run: python -m serving.launcher [--grpc-port 8001] [--http-port 8000] [--metrics-port 8002] [--instances acoustic=2]
 """
@@ -12,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import importlib.util
+import logging
 import os
 import re
 import shutil
@@ -24,11 +26,16 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import psutil
+
+from serving import shm
 from serving.probe import probe
+from serving.supervisor import Supervisor
 from serving.triton_args import EXIT_TIMEOUT_S, GrpcTls, triton_args
 from triton_tts_client import TLSConfig
 from triton_tts.model_config import VOICE_DIR_ENV
 
+logger = logging.getLogger("serving.launcher")
 REPO = Path(__file__).resolve().parents[1]
 STAGE_REPOSITORY = REPO / "model_repository"
 ENSEMBLE_REPOSITORY = REPO / "ensembles"
@@ -163,6 +170,8 @@ class TritonServer:
         self.options = options
         self.log_path = log_path or options.build_dir / "tritonserver.log"
         self.process: subprocess.Popen | None = None
+        self.shm_before: set[Path] = set()
+        self.started_stubs: list[psutil.Process] = []
 
     @property
     def grpc_url(self) -> str:
@@ -173,6 +182,7 @@ class TritonServer:
         return f"localhost:{self.options.http_port}"
 
     def start(self, timeout_s: float = 300.0) -> None:
+        self.shm_before = shm.regions()
         repository = derive_repository(self.options)
         backends = backend_directory(self.options.build_dir)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
@@ -189,22 +199,46 @@ class TritonServer:
         while time.monotonic() < deadline:
             if self.process and self.process.poll() is not None:
                 raise RuntimeError(f"tritonserver exited with {self.process.returncode}; see {self.log_path}")
-            problem = probe(self.grpc_url, timeout_s=10.0, models=self.options.model_names(), tls=self.options.client_tls())
+            problem = self.probe()
             if problem is None:
+                self.started_stubs = self._stubs()  # known while tritonserver lives: a crash orphans them
                 return
             time.sleep(1.0)
         self.stop()
         raise TimeoutError(f"Triton not ready after {timeout_s:.0f} s ({problem}); see {self.log_path}")
 
-    def stop(self) -> None:
-        """SIGTERM lets Triton finish in-flight requests (up to --exit-timeout-secs); then kill."""
+    def probe(self) -> str | None:
+        """serving.probe against this server: None when every model is ready and a real request speaks."""
+        return probe(self.grpc_url, timeout_s=10.0, models=self.options.model_names(), tls=self.options.client_tls())
+
+    def exit_code(self) -> int | None:
+        """tritonserver's exit status, None while it runs (or before it started)."""
+        return None if self.process is None else self.process.poll()
+
+    def stop(self, grace_s: float | None = None) -> None:
+        """SIGTERM lets Triton finish in-flight requests (up to --exit-timeout-secs, or `grace_s`); then kill.
+        What a crashed server leaves (stage processes without a parent, their shared-memory files) goes with it."""
+        stubs = self._stubs() or self.started_stubs
         if self.process and self.process.poll() is None:
             self.process.send_signal(signal.SIGTERM)
             try:
-                self.process.wait(timeout=self.options.exit_timeout_s + 10)
+                self.process.wait(timeout=self.options.exit_timeout_s + 10 if grace_s is None else grace_s)
             except subprocess.TimeoutExpired:
                 self.process.kill()
                 self.process.wait()
+        for stub in stubs:
+            if stub.is_running():
+                logger.warning("killing stage process %d, left running by tritonserver", stub.pid)
+                stub.kill()
+        if self.process:
+            for region in shm.remove_leftovers(self.shm_before):
+                logger.warning("removed %s, left behind by a stage that died", region)
+
+    def _stubs(self) -> list[psutil.Process]:
+        try:
+            return psutil.Process(self.process.pid).children(recursive=True) if self.process else []
+        except psutil.NoSuchProcess:
+            return []
 
     def __enter__(self) -> "TritonServer":
         self.start()
@@ -253,6 +287,7 @@ def main() -> None:
     parser.add_argument("--tls-ca", help="PEM CA that signed the server's certificate and, for mutual TLS, the clients'")
     parser.add_argument("--tls-server-only", action="store_true", help="TLS without client certificates (default: mutual TLS)")
     args = parser.parse_args()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     tls_files = (args.tls_cert, args.tls_key, args.tls_ca)
     if any(tls_files) and not all(tls_files):
         parser.error("TLS needs all of --tls-cert, --tls-key and --tls-ca")
@@ -276,8 +311,8 @@ def main() -> None:
             f"Ctrl-C stops it.",
             flush=True,
         )
-        if server.process.wait() != 0:
-            sys.exit(f"tritonserver exited with {server.process.returncode}; see {server.log_path}")
+        if Supervisor(server).run() != 0:
+            sys.exit(f"tritonserver could not be restarted; see {server.log_path}")
         print("tritonserver stopped cleanly (it was sent SIGTERM or SIGINT)", flush=True)
     except KeyboardInterrupt:
         print("\nstopping Triton ...", flush=True)

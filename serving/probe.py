@@ -14,13 +14,14 @@ from triton_tts_client import RetryPolicy, TLSConfig, TTSClient, TTSError
 
 MODELS = ("text_frontend", "acoustic", "vocoder", "voices", "tts")
 PROBE_TEXT = "Ready."
+NOT_READY = "server or one of"  # how a probe's answer starts when Triton itself says it is not ready
 
 
 def probe(url: str, timeout_s: float = 10.0, models: tuple[str, ...] = MODELS, tls: TLSConfig | None = None) -> str | None:
     """None when the server and every one of `models` are ready and a short request returns audio; else what is wrong."""
     with TTSClient(url, deadline_s=timeout_s, retry=RetryPolicy(max_rounds=1), tls=tls) as client:
         if not client.ready(models):
-            return f"server or one of {', '.join(models)} not ready"
+            return f"{NOT_READY} {', '.join(models)} not ready"
         try:
             audio = client.synthesize(PROBE_TEXT)
         except TTSError as exc:

@@ -1,0 +1,123 @@
+"""The launcher's supervisor: restart on a crash or on a stage that stops answering, never on a clean stop
+(unit tests with a fake server), and a real kill -9 of a stage's stub healed by a restart."""
+
+from __future__ import annotations
+
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import psutil
+import pytest
+
+from serving.probe import NOT_READY, probe
+from serving.supervisor import Supervisor
+from tests.conftest import REPO, free_port
+
+
+class FakeServer:
+    """Scripted exit codes and probe answers, one per supervision period."""
+
+    def __init__(self, periods: list[tuple[int | None, str | None]], start_fails: int = 0) -> None:
+        self.periods, self.start_fails = list(periods), start_fails
+        self.now: tuple[int | None, str | None] = (None, None)
+        self.starts = self.stops = 0
+
+    def tick(self, _seconds: float) -> None:
+        self.now = self.periods.pop(0) if self.periods else (0, None)
+
+    def exit_code(self) -> int | None:
+        return self.now[0]
+
+    def probe(self) -> str | None:
+        return self.now[1]
+
+    def stop(self, grace_s: float | None = None) -> None:
+        self.stops += 1
+
+    def start(self, timeout_s: float = 300.0) -> None:
+        self.starts += 1
+        if self.start_fails:
+            self.start_fails -= 1
+            raise RuntimeError("tritonserver exited with 1")
+
+
+def supervise(server: FakeServer) -> tuple[int, int]:
+    supervisor = Supervisor(server, failures=3, not_ready_failures=5, sleep=server.tick)
+    return supervisor.run(), supervisor.restarts
+
+
+def test_a_clean_exit_ends_supervision_without_a_restart():
+    assert supervise(FakeServer([(None, None), (0, None)])) == (0, 0)
+
+
+def test_a_crash_restarts():
+    server = FakeServer([(None, None), (-6, None), (None, None), (0, None)])
+    assert supervise(server) == (0, 1) and server.starts == 1
+
+
+def test_failing_requests_restart_after_three_probes_not_before():
+    failing = (None, "INTERNAL: Stub process 'text_frontend_0_0' is not healthy.")
+    assert supervise(FakeServer([failing, failing, (None, None), failing, failing, (0, None)])) == (0, 0)
+    assert supervise(FakeServer([failing, failing, failing, (0, None)])) == (0, 1)
+
+
+def test_a_draining_server_is_not_restarted():
+    not_ready = (None, f"{NOT_READY} tts not ready")
+    assert supervise(FakeServer([not_ready] * 4 + [(0, None)])) == (0, 0)
+    assert supervise(FakeServer([not_ready] * 5 + [(0, None)])) == (0, 1)
+
+
+def test_gives_up_when_starts_keep_failing():
+    server = FakeServer([(1, None)], start_fails=3)
+    assert supervise(server) == (1, 3)
+
+
+@pytest.mark.slow
+def test_kill_9_of_a_stage_is_healed_by_a_restart(tmp_path: Path):
+    grpc = free_port()
+    command = [sys.executable, "-m", "serving.launcher", "--grpc-port", str(grpc), "--http-port", str(free_port()),
+               "--metrics-port", str(free_port())]
+    log_path = tmp_path / "launcher.log"
+    with open(log_path, "wb") as log:
+        launcher = subprocess.Popen(command, cwd=REPO, stdout=log, stderr=subprocess.STDOUT)
+    url = f"localhost:{grpc}"
+    try:
+        deadline = time.monotonic() + 300
+        while "Ctrl-C stops it." not in log_path.read_text():  # the launcher saw it ready: supervision runs
+            assert launcher.poll() is None and time.monotonic() < deadline, log_path.read_text()[-3000:]
+            time.sleep(1.0)
+        stub = next(p for p in psutil.Process(launcher.pid).children(recursive=True)
+                    if any(a.endswith("text_frontend/1/model.py") for a in p.cmdline()))
+        stub.kill()
+        killed = time.monotonic()
+        while probe(url, timeout_s=5.0) is None and time.monotonic() - killed < 30:
+            time.sleep(0.5)  # the stage is dead: requests fail
+        while probe(url, timeout_s=5.0) is not None:
+            assert launcher.poll() is None and time.monotonic() - killed < 240, log_path.read_text()[-3000:]
+            time.sleep(1.0)
+        healed_s = time.monotonic() - killed
+        assert "restarting Triton (restart 1" in log_path.read_text()
+        print(f"serving again {healed_s:.0f} s after kill -9 of the text_frontend stub")
+        launcher.send_signal(signal.SIGTERM)
+        assert launcher.wait(timeout=60) == 0
+    finally:
+        if launcher.poll() is None:
+            launcher.kill()
+
+
+def test_leftover_shared_memory_is_removed_only_when_nobody_maps_it(tmp_path, monkeypatch):
+    from serving import shm
+
+    monkeypatch.setattr(shm, "SHM", tmp_path)
+    old = tmp_path / f"{shm.PREFIX}old"
+    old.write_bytes(b"x")
+    before = shm.regions()
+    new, used = tmp_path / f"{shm.PREFIX}new", tmp_path / f"{shm.PREFIX}used"
+    new.write_bytes(b"x")
+    used.write_bytes(b"x")
+    monkeypatch.setattr(shm, "mapped", lambda: {str(used)})
+    assert shm.remove_leftovers(before) == [new]
+    assert old.exists() and used.exists() and not new.exists()
