@@ -186,3 +186,22 @@ def test_a_stream_fails_over_only_before_its_first_chunk() -> None:
     assert attempt.chunk(stream_message(np.ones(3, np.float32))) is not None
     with pytest.raises(errors.ServiceUnavailableError):  # audio was heard: raised, not retried
         attempt.chunk(stream_message(error="UNAVAILABLE: the server is stopping"))
+
+
+def test_a_failed_endpoint_is_tried_last_until_its_cooldown_passes() -> None:
+    from triton_tts_client.retrying import EndpointHealth
+
+    now = [100.0]
+    health = EndpointHealth(cooldown_s=10.0, clock=lambda: now[0])
+    endpoints = ("near:1", "far:2", "farther:3")
+    assert health.order(endpoints) == list(endpoints)
+    health.mark_failed("near:1")
+    assert health.order(endpoints) == ["far:2", "farther:3", "near:1"]  # still tried, last
+    now[0] += 10.0
+    assert health.order(endpoints) == list(endpoints)  # cooled down: nearest first again
+    options = ClientOptions(endpoints=("a:1", "b:2"))
+    shared = EndpointHealth(options.retry.cooldown_s)
+    first = Attempts(options, random.Random(0), 60, shared)
+    endpoint, _ = next(iter(first))
+    first.failed_with(grpc.StatusCode.UNAVAILABLE, "down", endpoint, None)
+    assert [e for e, _ in Attempts(options, random.Random(0), 60, shared)][:2] == ["b:2", "a:1"]  # the next call

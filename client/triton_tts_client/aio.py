@@ -14,7 +14,7 @@ from triton_tts_client._proto.inference_pb2_grpc import GRPCInferenceServiceStub
 from triton_tts_client.audio import Audio
 from triton_tts_client.client import make_options, open_channel
 from triton_tts_client.errors import TTSError
-from triton_tts_client.retrying import Attempts, StreamAttempt, TryNextEndpoint
+from triton_tts_client.retrying import Attempts, EndpointHealth, StreamAttempt, TryNextEndpoint
 
 
 class AsyncTTSClient:
@@ -23,6 +23,7 @@ class AsyncTTSClient:
     def __init__(self, endpoints: str | Sequence[str] = "localhost:8001", **options) -> None:
         self.options = make_options(endpoints, options)
         self._rng = random.Random()
+        self._health = EndpointHealth(self.options.retry.cooldown_s)
         self._channels: dict[str, grpc.aio.Channel] = {}
 
     def _stub(self, endpoint: str) -> GRPCInferenceServiceStub:
@@ -31,7 +32,7 @@ class AsyncTTSClient:
         return GRPCInferenceServiceStub(self._channels[endpoint])
 
     async def _call(self, method: str, request, deadline_s: float | None):
-        attempts = Attempts(self.options, self._rng, deadline_s)
+        attempts = Attempts(self.options, self._rng, deadline_s, self._health)
         for endpoint, sleep_s in attempts:
             await asyncio.sleep(sleep_s)
             try:
@@ -55,7 +56,7 @@ class AsyncTTSClient:
         """Audio chunks as the server makes them; as TTSClient.stream (failover before the first chunk only;
         leaving the loop early, or aclose(), cancels the server's work)."""
         request = protocol.stream_request(text, voice, rate, request_id, encoding, timestamps)
-        attempts = Attempts(self.options, self._rng, deadline_s)
+        attempts = Attempts(self.options, self._rng, deadline_s, self._health)
         for endpoint, sleep_s in attempts:
             await asyncio.sleep(sleep_s)
             sent_all = asyncio.Event()

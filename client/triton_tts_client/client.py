@@ -15,7 +15,7 @@ from triton_tts_client._proto.inference_pb2_grpc import GRPCInferenceServiceStub
 from triton_tts_client.audio import Audio
 from triton_tts_client.errors import TTSError
 from triton_tts_client.options import ClientOptions
-from triton_tts_client.retrying import Attempts, StreamAttempt, TryNextEndpoint
+from triton_tts_client.retrying import Attempts, EndpointHealth, StreamAttempt, TryNextEndpoint
 
 
 def open_channel(channels, endpoint: str, options: ClientOptions):
@@ -44,6 +44,7 @@ class TTSClient:
     def __init__(self, endpoints: str | Sequence[str] = "localhost:8001", **options) -> None:
         self.options = make_options(endpoints, options)
         self._rng = random.Random()
+        self._health = EndpointHealth(self.options.retry.cooldown_s)
         self._channels: dict[str, grpc.Channel] = {}
 
     def _stub(self, endpoint: str) -> GRPCInferenceServiceStub:
@@ -52,7 +53,7 @@ class TTSClient:
         return GRPCInferenceServiceStub(self._channels[endpoint])
 
     def _call(self, method: str, request, deadline_s: float | None):
-        attempts = Attempts(self.options, self._rng, deadline_s)
+        attempts = Attempts(self.options, self._rng, deadline_s, self._health)
         for endpoint, sleep_s in attempts:
             time.sleep(sleep_s)
             try:
@@ -84,7 +85,7 @@ class TTSClient:
         `words` are those of the sentences made since the last chunk, timed from the stream's start.
         """
         request = protocol.stream_request(text, voice, rate, request_id, encoding, timestamps)
-        attempts = Attempts(self.options, self._rng, deadline_s)
+        attempts = Attempts(self.options, self._rng, deadline_s, self._health)
         for endpoint, sleep_s in attempts:
             time.sleep(sleep_s)
             sent_all = threading.Event()

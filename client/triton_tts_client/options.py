@@ -17,6 +17,9 @@ class RetryPolicy:
     initial_backoff_s: float = 0.1
     max_backoff_s: float = 2.0
     multiplier: float = 2.0
+    # An endpoint that failed with a retryable error is tried after the others for this long: one broken
+    # server must not cost every later request a failed attempt first.
+    cooldown_s: float = 10.0
 
     def backoff_s(self, round_index: int, rng: random.Random) -> float:
         """Sleep before round `round_index` (>= 1): uniform in [0, capped exponential] so clients spread out."""

@@ -17,12 +17,31 @@ from triton_tts_client.errors import DeadlineExceededError, ServerError, Service
 from triton_tts_client.options import ClientOptions
 
 
+class EndpointHealth:
+    """When each endpoint last failed with a retryable error: a client's calls share it, so after one call
+    finds a server broken, the next calls try the others first until its cool-down has passed."""
+
+    def __init__(self, cooldown_s: float, clock=time.monotonic) -> None:
+        self.cooldown_s, self.clock = cooldown_s, clock
+        self.failed_at: dict[str, float] = {}
+
+    def mark_failed(self, endpoint: str) -> None:
+        self.failed_at[endpoint] = self.clock()
+
+    def order(self, endpoints: tuple[str, ...]) -> list[str]:
+        """The endpoints in the configured order, those cooling down after the rest (still tried: last)."""
+        now = self.clock()
+        cooling = {e for e in endpoints if now - self.failed_at.get(e, float("-inf")) < self.cooldown_s}
+        return [e for e in endpoints if e not in cooling] + [e for e in endpoints if e in cooling]
+
+
 class Attempts:
     """Iterate to get (endpoint, seconds to sleep first); report each failure with `failed`."""
 
-    def __init__(self, options: ClientOptions, rng: random.Random, deadline_s: float | None) -> None:
+    def __init__(self, options: ClientOptions, rng: random.Random, deadline_s: float | None, health: EndpointHealth | None = None) -> None:
         self.options = options
         self.rng = rng
+        self.health = health or EndpointHealth(options.retry.cooldown_s)
         self.deadline_s = deadline_s or options.deadline_s
         self.deadline = time.monotonic() + self.deadline_s
         self.last: tuple[TTSError, Exception | None] | None = None
@@ -33,7 +52,7 @@ class Attempts:
     def __iter__(self) -> Iterator[tuple[str, float]]:
         policy = self.options.retry
         for round_index in range(policy.max_rounds):
-            for position, endpoint in enumerate(self.options.endpoints):
+            for position, endpoint in enumerate(self.health.order(self.options.endpoints)):
                 sleep_s = policy.backoff_s(round_index, self.rng) if round_index and position == 0 else 0.0
                 if self.remaining() - sleep_s <= 0:
                     return
@@ -47,6 +66,7 @@ class Attempts:
         error = from_grpc(code, details, endpoint)
         if not is_retryable(code, details):
             raise error from cause
+        self.health.mark_failed(endpoint)
         self.last = (error, cause)
 
     def exhausted(self) -> TTSError:
