@@ -1,4 +1,5 @@
-"""Streaming soak: N clients stream back to back for M minutes; prints every server process's memory growth.
+"""Soak: N clients stream (or, with --whole, ask for whole responses) back to back for M minutes; prints
+every server process's memory growth.
 
 Triton's decoupled Python models have leaked memory in past releases, and a stream holds state (its mel
 buffer, the BLS responses) that must be freed at its end. This starts its own server, warms it up, then
@@ -6,7 +7,7 @@ samples the resident memory (RSS) of tritonserver and of each stage's stub proce
 in ten (--cancel-every) is cancelled after its first chunk, so that path is soaked too. It prints a markdown table and exits
 1 when any process grew by more than --max-growth (default 5%) from the first sample after warm-up to the end.
 
-Run: python -m loadtests.stream_soak [--minutes 10] [--clients 8] [--write docs/soak_latest.md]
+Run: python -m loadtests.stream_soak [--minutes 10] [--clients 8] [--whole] [--write docs/soak_latest.md]
 """
 
 from __future__ import annotations
@@ -46,11 +47,16 @@ def rss_mib(pids: dict[int, str]) -> dict[str, float]:
     return sizes
 
 
-def stream_forever(url: str, texts: list[str], offset: int, cancel_every: int, stop: threading.Event, counts: dict[str, int]) -> None:
+def stream_forever(url: str, texts: list[str], offset: int, cancel_every: int, stop: threading.Event, counts: dict[str, int], whole: bool = False) -> None:
     client = TTSClient(url, retry=RetryPolicy(max_rounds=1), deadline_s=120)
     k = offset
     while not stop.is_set():
         try:
+            if whole:
+                client.synthesize(texts[k % len(texts)])
+                counts["completed"] += 1
+                k += 1
+                continue
             chunks = client.stream(texts[k % len(texts)])
             if cancel_every and k % cancel_every == 0:
                 next(chunks)
@@ -72,6 +78,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=8)
     parser.add_argument("--warm-up-s", type=float, default=60.0)
     parser.add_argument("--cancel-every", type=int, default=10, help="cancel every Nth stream after its first chunk (0: none)")
+    parser.add_argument("--whole", action="store_true", help="soak whole responses (`tts`) instead of streams")
     parser.add_argument("--max-growth", type=float, default=0.05, help="fail above this fraction of growth")
     parser.add_argument("--port", type=int, default=18101)
     parser.add_argument("--write", type=Path, help="also write the table (markdown) here")
@@ -81,7 +88,8 @@ def main() -> None:
     options = ServerOptions(grpc_port=args.port, http_port=args.port + 1, metrics_port=args.port + 2)
     with tempfile.TemporaryDirectory() as build_dir, TritonServer(replace(options, build_dir=Path(build_dir))) as server:
         stop = threading.Event()
-        threads = [threading.Thread(target=stream_forever, args=(server.grpc_url, texts, i, args.cancel_every, stop, counts)) for i in range(args.clients)]
+        threads = [threading.Thread(target=stream_forever, args=(server.grpc_url, texts, i, args.cancel_every, stop, counts, args.whole))
+                   for i in range(args.clients)]
         for thread in threads:
             thread.start()
         time.sleep(args.warm_up_s)  # allocator pools and caches fill before the baseline sample
@@ -95,9 +103,10 @@ def main() -> None:
         stop.set()
         for thread in threads:
             thread.join()
+    kind = "whole-response" if args.whole else "streaming"
     lines = [
-        f"{args.clients} streaming clients for {args.minutes:g} minutes after {args.warm_up_s:g} s of warm-up; "
-        f"{counts['completed']} streams completed, {counts['cancelled']} cancelled after the first chunk, {counts['failed']} failed.",
+        f"{args.clients} {kind} clients for {args.minutes:g} minutes after {args.warm_up_s:g} s of warm-up; "
+        f"{counts['completed']} requests completed, {counts['cancelled']} streams cancelled after the first chunk, {counts['failed']} failed.",
         "RSS per sample: " + ", ".join(f"{s['tritonserver']:.0f}" for s in samples) + " MiB (tritonserver).",
         "",
         "| process | RSS at start (MiB) | RSS at end (MiB) | max (MiB) | growth |",
