@@ -153,12 +153,20 @@ class AcousticModel(nn.Module):
         With `durations` (teacher forcing) they set the frames; else the predicted ones, divided by `pace`
         (per utterance; 2.0 speaks twice as fast), are rounded to whole frames.
         """
+        mel, frame_lengths, log_durations, _ = self.run(ids, lengths, speakers, durations, pace)
+        return mel, frame_lengths, log_durations
+
+    def run(
+        self, ids: torch.Tensor, lengths: torch.Tensor, speakers: torch.Tensor, durations: torch.Tensor | None = None,
+        pace: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+        """forward(), plus the frames each token was given (B, T): serving times words with them."""
         x, mask = self.encode(ids, lengths, speakers)
         log_durations = self.duration_predictor(x, mask)
         if durations is None:
             durations = self.predict_durations(log_durations, mask, pace)
         expanded, frame_lengths = length_regulate(x, durations)
-        return self.decode(expanded, frame_lengths), frame_lengths, log_durations
+        return self.decode(expanded, frame_lengths), frame_lengths, log_durations, durations
 
     @staticmethod
     def predict_durations(log_durations: torch.Tensor, mask: torch.Tensor, pace: torch.Tensor | None) -> torch.Tensor:
@@ -180,7 +188,5 @@ class AcousticInference(nn.Module):
         self.model = model
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor, speakers: torch.Tensor, pace: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        x, mask = self.model.encode(ids, lengths, speakers)
-        durations = self.model.predict_durations(self.model.duration_predictor(x, mask), mask, pace)
-        expanded, frame_lengths = length_regulate(x, durations)
-        return self.model.decode(expanded, frame_lengths), frame_lengths, durations
+        mel, frame_lengths, _, durations = self.model.run(ids, lengths, speakers, pace=pace)
+        return mel, frame_lengths, durations
