@@ -29,10 +29,12 @@ from pathlib import Path
 import psutil
 
 from serving import shm
+from serving.drain import drain
 from serving.probe import probe
 from serving.supervisor import Supervisor
 from serving.triton_args import EXIT_TIMEOUT_S, GrpcTls, triton_args
 from triton_tts_client import TLSConfig
+from triton_tts.draining import DRAIN_FILE_ENV
 from triton_tts.model_config import VOICE_DIR_ENV
 
 logger = logging.getLogger("serving.launcher")
@@ -146,7 +148,13 @@ def server_environment(options: ServerOptions) -> dict[str, str]:
     env["LD_LIBRARY_PATH"] = ":".join(filter(None, [*libraries, env.get("LD_LIBRARY_PATH", "")]))
     env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"
     env[VOICE_DIR_ENV] = str(options.voice_dir.resolve())
+    env[DRAIN_FILE_ENV] = str(drain_file(options))
     return env
+
+
+def drain_file(options: ServerOptions) -> Path:
+    """While it exists the server takes no new requests (triton_tts.draining)."""
+    return options.build_dir.resolve() / "draining"
 
 
 def server_command(options: ServerOptions, repository: Path, backends: Path) -> list[str]:
@@ -163,6 +171,10 @@ def server_command(options: ServerOptions, repository: Path, backends: Path) -> 
     return [str(triton_home() / "bin" / "tritonserver"), *args, f"--backend-directory={backends}"]
 
 
+class ServerStopped(Exception):
+    """tritonserver exited 0 (someone sent it SIGTERM) while the launcher waited for it to become ready."""
+
+
 class TritonServer:
     """A running tritonserver process; use as a context manager or call start()/stop()."""
 
@@ -170,6 +182,7 @@ class TritonServer:
         self.options = options
         self.log_path = log_path or options.build_dir / "tritonserver.log"
         self.process: subprocess.Popen | None = None
+        self.log_start = 0  # where this run of tritonserver begins in the log (a restart appends)
         self.shm_before: set[Path] = set()
         self.started_stubs: list[psutil.Process] = []
 
@@ -183,10 +196,16 @@ class TritonServer:
 
     def start(self, timeout_s: float = 300.0) -> None:
         self.shm_before = shm.regions()
+        drain_file(self.options).unlink(missing_ok=True)
         repository = derive_repository(self.options)
         backends = backend_directory(self.options.build_dir)
         self.log_path.parent.mkdir(parents=True, exist_ok=True)
-        with open(self.log_path, "wb") as log:  # the child keeps its own descriptor
+        restarted = self.process is not None  # keep what the server before it logged (why it died)
+        with open(self.log_path, "ab" if restarted else "wb") as log:  # the child keeps its own descriptor
+            if restarted:
+                log.write(f"\n--- restarted by the launcher at {time.strftime('%Y-%m-%d %H:%M:%S')} ---\n".encode())
+                log.flush()
+            self.log_start = log.tell()
             self.process = subprocess.Popen(
                 server_command(self.options, repository, backends), stdout=log, stderr=subprocess.STDOUT, env=server_environment(self.options)
             )
@@ -197,6 +216,8 @@ class TritonServer:
         deadline = time.monotonic() + timeout_s
         problem = "not started"
         while time.monotonic() < deadline:
+            if self.process and self.process.poll() == 0:
+                raise ServerStopped(f"tritonserver was asked to stop before it was ready; see {self.log_path}")
             if self.process and self.process.poll() is not None:
                 raise RuntimeError(f"tritonserver exited with {self.process.returncode}; see {self.log_path}")
             problem = self.probe()
@@ -215,11 +236,23 @@ class TritonServer:
         """tritonserver's exit status, None while it runs (or before it started)."""
         return None if self.process is None else self.process.poll()
 
+    def was_asked_to_stop(self) -> bool:
+        """True when this run of tritonserver logged that it received SIGTERM or SIGINT (whoever sent it)."""
+        with open(self.log_path, "rb") as log:
+            log.seek(self.log_start)
+            return any(f"Signal ({int(s)}) received.".encode() in line for line in log for s in (signal.SIGTERM, signal.SIGINT))
+
     def stop(self, grace_s: float | None = None) -> None:
-        """SIGTERM lets Triton finish in-flight requests (up to --exit-timeout-secs, or `grace_s`); then kill.
-        What a crashed server leaves (stage processes without a parent, their shared-memory files) goes with it."""
+        """Drain (serving.drain: new requests refused, those in flight finish), then SIGTERM, which gives Triton
+        up to --exit-timeout-secs; then kill. `grace_s` (a broken server's restart): no drain, SIGTERM, kill
+        after `grace_s`. What a crashed server leaves (stage processes without a parent, their shared-memory
+        files) goes with it."""
         stubs = self._stubs() or self.started_stubs
         if self.process and self.process.poll() is None:
+            if grace_s is None:
+                metrics_url = f"http://localhost:{self.options.metrics_port}/metrics"
+                if not drain(metrics_url, drain_file(self.options), timeout_s=self.options.exit_timeout_s):
+                    logger.warning("requests still in flight after %d s of draining; stopping anyway", self.options.exit_timeout_s)
             self.process.send_signal(signal.SIGTERM)
             try:
                 self.process.wait(timeout=self.options.exit_timeout_s + 10 if grace_s is None else grace_s)
@@ -276,6 +309,8 @@ def main() -> None:
     parser.add_argument("--http-port", type=int, default=8000)
     parser.add_argument("--metrics-port", type=int, default=8002)
     parser.add_argument("--instances", nargs="*", default=[], metavar="STAGE=N", help="e.g. vocoder=2")
+    parser.add_argument("--build-dir", type=Path, default=ServerOptions.build_dir,
+                        help="where the derived model repository and tritonserver.log go (one per server on a machine)")
     parser.add_argument("--voice-dir", type=Path, default=DEFAULT_VOICE_DIR, help="a voice artifact directory")
     parser.add_argument("--set", nargs="*", default=[], metavar="STAGE.PARAMETER=VALUE",
                         help="override a stage's config parameter, e.g. vocoder.vocoder=griffin_lim acoustic.runtime=onnxruntime")
@@ -293,7 +328,7 @@ def main() -> None:
         parser.error("TLS needs all of --tls-cert, --tls-key and --tls-ca")
     options = ServerOptions(
         args.grpc_port, args.http_port, args.metrics_port, parse_instances(args.instances), parse_parameters(args.set),
-        voice_dir=args.voice_dir, reference_voice=args.reference_voice, bind=args.bind,
+        build_dir=args.build_dir, voice_dir=args.voice_dir, reference_voice=args.reference_voice, bind=args.bind,
         tls=GrpcTls(*tls_files, mutual=not args.tls_server_only) if all(tls_files) else None,
     )
     server = TritonServer(options)
@@ -314,6 +349,8 @@ def main() -> None:
         if Supervisor(server).run() != 0:
             sys.exit(f"tritonserver could not be restarted; see {server.log_path}")
         print("tritonserver stopped cleanly (it was sent SIGTERM or SIGINT)", flush=True)
+    except ServerStopped:
+        print("tritonserver stopped cleanly before it was ready (it was sent SIGTERM or SIGINT)", flush=True)
     except KeyboardInterrupt:
         print("\nstopping Triton ...", flush=True)
     finally:

@@ -4,8 +4,8 @@ A stage that dies can leave tritonserver up with /v2/health/ready green (a kille
 the server down (an abort). The supervisor sends the readiness probe's real request every `period_s`; after
 `failures` probes in a row fail, or when tritonserver exits with an error, it restarts the server, logs
 why, and counts the restart. A server that says it is not ready gets `not_ready_failures` probes (longer
-than Triton's 30 s drain: a server asked to stop is not restarted). tritonserver exiting 0 (it was sent
-SIGTERM) ends supervision cleanly.
+than Triton's 30 s drain: a server asked to stop is not restarted). tritonserver exiting after it was sent
+SIGTERM or SIGINT ends supervision cleanly, whatever its exit status (1 when its exit timeout ran out).
 It gives up, and the launcher exits 1, only when `max_failed_starts` restarts in a row fail to start.
 In Kubernetes the kubelet does this job (readiness and liveness probes), not this module.
 """
@@ -26,6 +26,7 @@ class Server(Protocol):
     def start(self, timeout_s: float = ...) -> None: ...
     def stop(self, grace_s: float | None = None) -> None: ...
     def exit_code(self) -> int | None: ...
+    def was_asked_to_stop(self) -> bool: ...
     def probe(self) -> str | None: ...
 
 
@@ -46,7 +47,7 @@ class Supervisor:
         while True:
             self.sleep(self.period_s)
             code = self.server.exit_code()
-            if code == 0:
+            if code == 0 or (code is not None and self.server.was_asked_to_stop()):
                 return 0
             if code is not None:
                 reason = f"tritonserver exited with {code}"

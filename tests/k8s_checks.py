@@ -442,17 +442,25 @@ def check_probes(docs: Docs) -> list[str]:
 
 
 def check_shutdown(docs: Docs) -> list[str]:
-    """preStop, then Triton's exit timeout, all inside the grace period: in-flight requests finish."""
+    """preStop drains (serving.drain, with the drain file the stages watch, for at least the endpoints' delay),
+    then Triton's exit timeout, all inside the grace period: in-flight requests finish."""
     problems = []
     for sts in of_kind(docs, "StatefulSet"):
         container = main_container(sts)
-        pre_stop = container.get("lifecycle", {}).get("preStop", {}).get("sleep", {}).get("seconds", 0)
+        command = container.get("lifecycle", {}).get("preStop", {}).get("exec", {}).get("command", [])
         exit_timeout = int(flag_value(container.get("args", []), "--exit-timeout-secs") or 30)
         grace = pod_spec(sts).get("terminationGracePeriodSeconds", 30)
-        if pre_stop < PRE_STOP_ENDPOINT_DELAY_S:
-            problems.append(f"{ident(sts)}: preStop must sleep at least {PRE_STOP_ENDPOINT_DELAY_S} s")
-        if grace <= pre_stop + exit_timeout:
-            problems.append(f"{ident(sts)}: terminationGracePeriodSeconds {grace} <= preStop {pre_stop} + "
+        env = {e.get("name"): e.get("value") for e in container.get("env", [])}
+        if command[:3] != ["python3", "-m", "serving.drain"]:
+            problems.append(f"{ident(sts)}: preStop must exec python3 -m serving.drain")
+            continue
+        least, most = float(flag_value(command, "--min-seconds") or 0), float(flag_value(command, "--timeout") or 20)
+        if least < PRE_STOP_ENDPOINT_DELAY_S:
+            problems.append(f"{ident(sts)}: preStop must drain for at least {PRE_STOP_ENDPOINT_DELAY_S} s (--min-seconds)")
+        if not str(env.get("TTS_DRAIN_FILE", "")).startswith(("/tmp/", "/dev/shm/")):
+            problems.append(f"{ident(sts)}: TTS_DRAIN_FILE must be set to a writable path (/tmp is the emptyDir)")
+        if grace <= max(least, most) + exit_timeout:
+            problems.append(f"{ident(sts)}: terminationGracePeriodSeconds {grace} <= preStop drain {max(least, most):.0f} + "
                             f"--exit-timeout-secs {exit_timeout}")
     return problems
 

@@ -284,7 +284,11 @@ def test_probes_catch(europe, mutate):
 @pytest.mark.parametrize("mutate", [
     lambda docs: kc.pod_spec(sts(docs)).update(terminationGracePeriodSeconds=30),
     lambda docs: container(docs).pop("lifecycle"),
-], ids=["grace", "pre-stop"])
+    lambda docs: container(docs)["lifecycle"]["preStop"]["exec"].update(command=["sleep", "10"]),
+    lambda docs: container(docs)["lifecycle"]["preStop"]["exec"]["command"].__setitem__(3, "--min-seconds=1"),
+    lambda docs: container(docs)["lifecycle"]["preStop"]["exec"]["command"].__setitem__(4, "--timeout=45"),
+    lambda docs: container(docs).update(env=[e for e in container(docs)["env"] if e["name"] != "TTS_DRAIN_FILE"]),
+], ids=["grace", "pre-stop", "pre-stop-sleep", "drain-too-short", "drain-past-grace", "no-drain-file"])
 def test_shutdown_catches(europe, mutate):
     mutate(europe)
     assert kc.check_shutdown(europe)

@@ -32,6 +32,9 @@ class FakeMetric:
     def increment(self, value: float) -> None:
         self.value += value
 
+    def set(self, value: float) -> None:
+        self.value = value
+
     def observe(self, value: float) -> None:
         self.observed.append(value)
 

@@ -20,8 +20,8 @@ from tests.conftest import REPO, free_port
 class FakeServer:
     """Scripted exit codes and probe answers, one per supervision period."""
 
-    def __init__(self, periods: list[tuple[int | None, str | None]], start_fails: int = 0) -> None:
-        self.periods, self.start_fails = list(periods), start_fails
+    def __init__(self, periods: list[tuple[int | None, str | None]], start_fails: int = 0, asked_to_stop: bool = False) -> None:
+        self.periods, self.start_fails, self.asked_to_stop = list(periods), start_fails, asked_to_stop
         self.now: tuple[int | None, str | None] = (None, None)
         self.starts = self.stops = 0
 
@@ -33,6 +33,9 @@ class FakeServer:
 
     def probe(self) -> str | None:
         return self.now[1]
+
+    def was_asked_to_stop(self) -> bool:
+        return self.asked_to_stop
 
     def stop(self, grace_s: float | None = None) -> None:
         self.stops += 1
@@ -56,6 +59,11 @@ def test_a_clean_exit_ends_supervision_without_a_restart():
 def test_a_crash_restarts():
     server = FakeServer([(None, None), (-6, None), (None, None), (0, None)])
     assert supervise(server) == (0, 1) and server.starts == 1
+
+
+def test_a_server_sent_sigterm_is_not_restarted_whatever_its_exit_status():
+    # tritonserver exits 1 when its exit timeout runs out on a stage that does not unload
+    assert supervise(FakeServer([(None, None), (1, None)], asked_to_stop=True)) == (0, 0)
 
 
 def test_failing_requests_restart_after_three_probes_not_before():

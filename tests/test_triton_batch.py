@@ -8,13 +8,14 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
+from triton_tts.draining import DRAIN_FILE_ENV, refuse_if_draining
 from triton_tts.errors import InvalidRequest
 from triton_tts.trim import trim_audio
 from triton_tts.triton_batch import execute_batch
 
 
 class FakeError:
-    INVALID_ARG, INTERNAL = "INVALID_ARG", "INTERNAL"
+    INVALID_ARG, INTERNAL, UNAVAILABLE = "INVALID_ARG", "INTERNAL", "UNAVAILABLE"
 
     def __init__(self, message: str, code: str) -> None:
         self.message, self.code = message, code
@@ -43,6 +44,18 @@ def test_bad_requests_get_their_own_errors_and_good_ones_run_as_one_batch() -> N
     assert batches == [[1, 3]]
     assert [r.outputs for r in responses] == [[10], None, [30], None]
     assert responses[1].error.code == "INVALID_ARG" and "negative: -2" in responses[1].error.message
+
+
+def test_a_draining_server_refuses_new_requests_with_unavailable(tmp_path, monkeypatch) -> None:
+    def decode_unless_draining(request: int) -> int:
+        refuse_if_draining()
+        return request
+
+    monkeypatch.setenv(DRAIN_FILE_ENV, str(tmp_path / "draining"))
+    assert [r.outputs for r in execute_batch(fake_pb_utils, [1], decode_unless_draining, lambda items: items, lambda r: [r])] == [[1]]
+    (tmp_path / "draining").touch()
+    (response,) = execute_batch(fake_pb_utils, [1], decode_unless_draining, lambda items: items, lambda r: [r])
+    assert response.error.code == "UNAVAILABLE" and "another server" in response.error.message
 
 
 def test_a_failing_batch_fails_its_requests_not_the_call() -> None:

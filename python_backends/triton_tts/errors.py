@@ -24,3 +24,7 @@ class InvalidRequest(ValueError):
     def __init__(self, message: str, reason: str = "bad_tensor") -> None:
         super().__init__(message if len(message) <= MAX_MESSAGE_CHARS else message[: MAX_MESSAGE_CHARS - 1] + "…")
         self.reason = reason if reason in REJECT_REASONS else "bad_tensor"
+
+
+class Unavailable(Exception):
+    """The server takes no new requests now (it is draining before it stops): the caller retries elsewhere."""

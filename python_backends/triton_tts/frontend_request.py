@@ -12,6 +12,7 @@ import time
 from typing import Any
 
 from triton_tts.audio_format import AudioFormat, parse_format
+from triton_tts.draining import refuse_if_draining
 from triton_tts.frontend import PhonemizedRequest, TextFrontend
 from triton_tts.observability import (
     RequestTrace, StageObserver, Traced, log_request, log_text_enabled, new_server_id, request_id_of, server_request_id,
@@ -20,7 +21,9 @@ from triton_tts.triton_batch import optional_scalar
 
 
 def phonemize_request(pb_utils: Any, request: Any, frontend: TextFrontend, observer: StageObserver, voices: list[str]) -> Traced[PhonemizedRequest]:
-    """The request's phoneme ids and trace; InvalidRequest (with what to fix) for bad input."""
+    """The request's phoneme ids and trace; InvalidRequest (with what to fix) for bad input, Unavailable while
+    the server drains."""
+    refuse_if_draining()
     started = time.time_ns()
     client_id = request_id_of(request)
     server_id = 0 if client_id else new_server_id()

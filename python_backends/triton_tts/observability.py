@@ -91,6 +91,7 @@ METRICS = {
     "batch": ("tts_batch_size", "Requests per execute() call", "HISTOGRAM", ("stage",)),
     "ttfa": ("tts_time_to_first_audio_seconds", "Streaming: time from a request's arrival to its first audio chunk", "HISTOGRAM", ("voice",)),
     "chunks": ("tts_stream_chunks", "Streaming: audio chunks sent per completed request", "HISTOGRAM", ("voice",)),
+    "in_progress": ("tts_requests_in_progress", "Requests a stage is computing now; for tts_stream, streams in flight (serving.drain waits for 0)", "GAUGE", ("stage",)),
     "cancelled": ("tts_stream_cancelled_total", "Streaming requests stopped early: the client cancelled or its deadline passed", "COUNTER", ("voice",)),
 }
 
@@ -115,6 +116,7 @@ class StageMetrics:
         for reason in REJECT_REASONS:  # series exist at 0 from the start, so rates and ratios are defined
             self._metric("rejected", stage=stage, reason=reason)
         self._metric("failed", stage=stage)
+        self._metric("in_progress", stage=stage)
 
     def _metric(self, name: str, buckets: list | None = None, **labels: str) -> Any:
         key = (name, *sorted(labels.items()))
@@ -152,6 +154,9 @@ class StageMetrics:
 
     def cancelled(self, voice: str) -> None:
         self._metric("cancelled", voice=voice).increment(1)
+
+    def in_progress(self, requests: int) -> None:
+        self._metric("in_progress", stage=self.stage).set(requests)
 
 
 class JsonFormatter(logging.Formatter):

@@ -23,7 +23,7 @@ from typing import Any, AsyncIterator
 import numpy as np
 
 from triton_tts.audio_format import pcm16 as pcm16_bytes
-from triton_tts.errors import InvalidRequest
+from triton_tts.errors import InvalidRequest, Unavailable
 from triton_tts.frontend import PhonemizedRequest, TextFrontend
 from triton_tts.frontend_request import phonemize_request, requested_format
 from triton_tts.observability import StageObserver, finish_request, log_request, request_id_of
@@ -58,8 +58,19 @@ class StreamingSynthesis:
         self.rate = sample_rate
         self.schedule = schedule
         self.observer = StageObserver(pb_utils, "tts_stream")
+        self.in_flight = 0  # streams being answered (one event loop thread: no lock)
 
     async def run(self, request: Any) -> None:
+        """Answer `request`, counted in the in-progress gauge while it runs (serving.drain waits for it)."""
+        self.in_flight += 1
+        self.observer.metrics.in_progress(self.in_flight)
+        try:
+            await self._answer(request)
+        finally:
+            self.in_flight -= 1
+            self.observer.metrics.in_progress(self.in_flight)
+
+    async def _answer(self, request: Any) -> None:
         """Answer `request` on its response sender: AUDIO chunks, then an empty final response (or one error)."""
         arrived = time.perf_counter()
         sender = request.get_response_sender()
@@ -71,6 +82,9 @@ class StreamingSynthesis:
             except InvalidRequest as exc:
                 self.observer.rejected(request, exc)
                 self._fail(sender, str(exc), self.pb.TritonError.INVALID_ARG)
+                return
+            except Unavailable as exc:  # draining: the SDK sends it to another server
+                self._fail(sender, str(exc), self.pb.TritonError.UNAVAILABLE)
                 return
             request_id, voice, samples = item.request_id, self.voices[item.value.speaker], 0
             async for audio, words in self._audio_chunks(item.value, request_id, sender):

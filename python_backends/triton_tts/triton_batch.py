@@ -1,6 +1,7 @@
 """The per-request error contract every stage's `execute` follows, written once and testable without Triton.
 
-Each request is decoded alone: one that raises InvalidRequest gets its own INVALID_ARG error response. The
+Each request is decoded alone: one that raises InvalidRequest gets its own INVALID_ARG error response (one that
+raises Unavailable, an UNAVAILABLE one: the server is draining). The
 valid ones are computed as one batch. If the batch's compute raises, each of its requests is computed again
 alone, so only a request that fails by itself gets INTERNAL (logged); never the whole execute call, so the
 server stays up.
@@ -14,7 +15,7 @@ from typing import Any, Callable, Sequence, TypeVar
 
 import numpy as np
 
-from triton_tts.errors import InvalidRequest
+from triton_tts.errors import InvalidRequest, Unavailable
 from triton_tts.observability import StageObserver
 
 logger = logging.getLogger(__name__)
@@ -56,11 +57,16 @@ def execute_batch(
             responses[index] = pb_utils.InferenceResponse(error=pb_utils.TritonError(str(exc), pb_utils.TritonError.INVALID_ARG))
             if observer:
                 observer.rejected(request, exc)
+        except Unavailable as exc:
+            responses[index] = pb_utils.InferenceResponse(error=pb_utils.TritonError(str(exc), pb_utils.TritonError.UNAVAILABLE))
     if not valid:
         return responses
     began = time.perf_counter()
+    if observer:
+        observer.metrics.in_progress(len(valid))
     results = compute_isolated(compute, [item for _, item in valid])
     if observer:
+        observer.metrics.in_progress(0)
         observer.computed(len(valid), time.perf_counter() - began)
     for (index, _), result in zip(valid, results):
         if isinstance(result, Exception):
