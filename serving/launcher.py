@@ -52,8 +52,10 @@ class ServerOptions:
     http_port: int = 8000
     metrics_port: int = 8002
     instances: dict[str, int] = field(default_factory=dict)  # stage -> instance count override
+    max_queue: dict[str, int] = field(default_factory=dict)  # stage -> default_queue_policy max_queue_size override
     parameters: dict[str, dict[str, str]] = field(default_factory=dict)  # stage -> {config parameter: value}
     dynamic_batching: bool = True
+    queue_bounds: bool = True  # False: the stages' default_queue_policy removed (the overload baseline)
     build_dir: Path = REPO / "build"
     voice_dir: Path = DEFAULT_VOICE_DIR
     exit_timeout_s: int = EXIT_TIMEOUT_S
@@ -106,7 +108,8 @@ def backend_directory(build_dir: Path) -> Path:
 
 
 def derive_config(text: str, stage: str, options: ServerOptions) -> str:
-    """A stage's config.pbtxt with this run's instance count and parameters and, for baselines, no dynamic batcher."""
+    """A stage's config.pbtxt with this run's instance count and parameters and, for baselines, no dynamic batcher
+    or no queue bounds."""
     for key, value in options.parameters.get(stage, {}).items():
         pattern = rf'(parameters \{{ key: "{re.escape(key)}", value: \{{ string_value: ")[^"]*'
         text, found = re.subn(pattern, lambda m: m.group(1) + value, text)
@@ -116,8 +119,14 @@ def derive_config(text: str, stage: str, options: ServerOptions) -> str:
         text, found = re.subn(r"(instance_group \[ \{ count: )\d+", rf"\g<1>{options.instances[stage]}", text)
         if not found:
             raise ValueError(f"{stage}/config.pbtxt has no one-line instance_group to override")
+    if stage in options.max_queue:
+        text, found = re.subn(r"(default_queue_policy \{ max_queue_size: )\d+", rf"\g<1>{options.max_queue[stage]}", text)
+        if not found:
+            raise ValueError(f"{stage}/config.pbtxt has no one-line default_queue_policy to override")
+    if not options.queue_bounds:
+        text = re.sub(r" *# Backpressure:.*\n *default_queue_policy \{[^}]*\}\n", "", text)
     if not options.dynamic_batching:
-        text = re.sub(r"dynamic_batching \{[^}]*\}\n", "", text)
+        text = re.sub(r"dynamic_batching \{(?:[^{}]|\{[^{}]*\})*\}\n", "", text)
     return text
 
 
@@ -126,7 +135,7 @@ def derive_repository(options: ServerOptions) -> Path:
     target = options.build_dir / "model_repository"
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
-    unknown = {*options.instances, *options.parameters} - set(options.model_names())
+    unknown = {*options.instances, *options.max_queue, *options.parameters} - set(options.model_names())
     if unknown:
         raise ValueError(f"no stage named {', '.join(sorted(unknown))}")
     for source_root in options.source_repositories:
@@ -282,6 +291,7 @@ class TritonServer:
 
 
 def parse_instances(values: list[str]) -> dict[str, int]:
+    """["vocoder=2", ...] -> {"vocoder": 2} (--instances, --max-queue)."""
     pairs = (v.split("=", 1) for v in values)
     return {name: int(count) for name, count in pairs}
 
@@ -309,6 +319,8 @@ def main() -> None:
     parser.add_argument("--http-port", type=int, default=8000)
     parser.add_argument("--metrics-port", type=int, default=8002)
     parser.add_argument("--instances", nargs="*", default=[], metavar="STAGE=N", help="e.g. vocoder=2")
+    parser.add_argument("--max-queue", nargs="*", default=[], metavar="STAGE=N",
+                        help="requests a stage queues before it answers UNAVAILABLE, e.g. acoustic=64")
     parser.add_argument("--build-dir", type=Path, default=ServerOptions.build_dir,
                         help="where the derived model repository and tritonserver.log go (one per server on a machine)")
     parser.add_argument("--voice-dir", type=Path, default=DEFAULT_VOICE_DIR, help="a voice artifact directory")
@@ -327,7 +339,7 @@ def main() -> None:
     if any(tls_files) and not all(tls_files):
         parser.error("TLS needs all of --tls-cert, --tls-key and --tls-ca")
     options = ServerOptions(
-        args.grpc_port, args.http_port, args.metrics_port, parse_instances(args.instances), parse_parameters(args.set),
+        args.grpc_port, args.http_port, args.metrics_port, parse_instances(args.instances), parse_instances(args.max_queue), parse_parameters(args.set),
         build_dir=args.build_dir, voice_dir=args.voice_dir, reference_voice=args.reference_voice, bind=args.bind,
         tls=GrpcTls(*tls_files, mutual=not args.tls_server_only) if all(tls_files) else None,
     )

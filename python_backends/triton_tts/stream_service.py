@@ -16,8 +16,10 @@ a passed deadline): a cancelled request makes no further call and ends with a CA
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
+from dataclasses import dataclass
 from typing import Any, AsyncIterator
 
 import numpy as np
@@ -33,6 +35,8 @@ from triton_tts.triton_batch import audio_tensors
 
 # Triton refuses new inference requests, BLS calls too, once it is stopping: a stream in flight cannot go on.
 STOPPING_MESSAGES = ("Server not ready", "Server is stopping")
+QUEUE_FULL_MESSAGE = "Exceeds maximum queue size"  # a stage's default_queue_policy bound (backpressure)
+QUEUE_FULL_RETRY_S = 0.01  # a started stream waits for room rather than being cut
 
 
 class StageFailed(Exception):
@@ -43,14 +47,28 @@ class ServerStopping(Exception):
     """A BLS call was refused because the server is shutting down: another server can take the request."""
 
 
+class StageBusy(Exception):
+    """A stage's queue was full before the stream sent any audio: another server (or a retry) can take it."""
+
+
 class Cancelled(Exception):
     """The client cancelled the request or its deadline passed."""
+
+
+@dataclass
+class Stream:
+    """One request's response sender and how far it got."""
+
+    request_id: str
+    sender: Any
+    chunks_sent: int = 0
 
 
 class StreamingSynthesis:
     """Runs streaming requests, each as its own coroutine; shares only the frontend and the metrics."""
 
-    def __init__(self, pb_utils: Any, frontend: TextFrontend, hop_length: int, sample_rate: int, schedule: ChunkSchedule) -> None:
+    def __init__(self, pb_utils: Any, frontend: TextFrontend, hop_length: int, sample_rate: int, schedule: ChunkSchedule,
+                 max_streams: int = 64) -> None:
         self.pb = pb_utils
         self.frontend = frontend
         self.voices = list(frontend.config.speakers)
@@ -58,10 +76,16 @@ class StreamingSynthesis:
         self.rate = sample_rate
         self.schedule = schedule
         self.observer = StageObserver(pb_utils, "tts_stream")
+        self.max_streams = max_streams
         self.in_flight = 0  # streams being answered (one event loop thread: no lock)
 
     async def run(self, request: Any) -> None:
-        """Answer `request`, counted in the in-progress gauge while it runs (serving.drain waits for it)."""
+        """Answer `request`, counted in the in-progress gauge while it runs (serving.drain waits for it); past
+        `max_streams` in flight a new stream gets UNAVAILABLE at once (backpressure: the SDK tries elsewhere)."""
+        if self.in_flight >= self.max_streams:
+            message = f"the server is busy ({self.in_flight} streams in flight): retry, or send it to another server"
+            self._fail(request.get_response_sender(), message, self.pb.TritonError.UNAVAILABLE)
+            return
         self.in_flight += 1
         self.observer.metrics.in_progress(self.in_flight)
         try:
@@ -73,8 +97,8 @@ class StreamingSynthesis:
     async def _answer(self, request: Any) -> None:
         """Answer `request` on its response sender: AUDIO chunks, then an empty final response (or one error)."""
         arrived = time.perf_counter()
-        sender = request.get_response_sender()
-        request_id, voice, chunks = request_id_of(request), "unknown", 0
+        stream, voice = Stream(request_id_of(request), request.get_response_sender()), "unknown"
+        sender = stream.sender
         try:
             try:
                 pcm16 = requested_format(self.pb, request, self.rate, streaming=True).encoding == "pcm16"
@@ -86,26 +110,28 @@ class StreamingSynthesis:
             except Unavailable as exc:  # draining: the SDK sends it to another server
                 self._fail(sender, str(exc), self.pb.TritonError.UNAVAILABLE)
                 return
-            request_id, voice, samples = item.request_id, self.voices[item.value.speaker], 0
-            async for audio, words in self._audio_chunks(item.value, request_id, sender):
+            stream.request_id, voice, samples = item.request_id, self.voices[item.value.speaker], 0
+            async for audio, words in self._audio_chunks(item.value, stream):
                 self._check(sender)
                 sender.send(self.pb.InferenceResponse(output_tensors=[
                     *audio_tensors(self.pb, audio, self.rate, pcm16_bytes(audio) if pcm16 else b""),
                     self.pb.Tensor("WORDS", np.array([w.encode() for w, _ in words], dtype=np.object_).reshape(1, -1)),
                     self.pb.Tensor("WORD_TIMES", np.array([t for _, t in words], dtype=np.float32).reshape(1, -1, 2)),
                 ]))
-                if chunks == 0:
+                if stream.chunks_sent == 0:
                     self.observer.metrics.first_audio(voice, time.perf_counter() - arrived)
-                chunks, samples = chunks + 1, samples + audio.size
+                stream.chunks_sent, samples = stream.chunks_sent + 1, samples + audio.size
             sender.send(flags=self.pb.TRITONSERVER_RESPONSE_COMPLETE_FINAL)
-            self.observer.metrics.streamed(voice, chunks)
+            self.observer.metrics.streamed(voice, stream.chunks_sent)
             finish_request(self.observer, item, self.voices, samples / self.rate)
         except Cancelled:
             self.observer.metrics.cancelled(voice)
-            log_request(self.observer.log, logging.INFO, request_id=request_id, stage="tts_stream", outcome="cancelled", chunks_sent=chunks)
+            log_request(self.observer.log, logging.INFO, request_id=stream.request_id, stage="tts_stream", outcome="cancelled", chunks_sent=stream.chunks_sent)
             self._fail(sender, "request cancelled by the client (or its deadline passed)", self.pb.TritonError.CANCELLED)
         except ServerStopping as exc:  # retryable: the SDK fails over if no audio was sent yet
-            log_request(self.observer.log, logging.WARNING, request_id=request_id, stage="tts_stream", outcome="cut", chunks_sent=chunks)
+            log_request(self.observer.log, logging.WARNING, request_id=stream.request_id, stage="tts_stream", outcome="cut", chunks_sent=stream.chunks_sent)
+            self._fail(sender, str(exc), self.pb.TritonError.UNAVAILABLE)
+        except StageBusy as exc:  # no audio sent yet: the SDK retries or fails over
             self._fail(sender, str(exc), self.pb.TritonError.UNAVAILABLE)
         except StageFailed as exc:  # the failing stage counted and logged it already
             self._fail(sender, f"internal error: {exc}", self.pb.TritonError.INTERNAL)
@@ -113,7 +139,7 @@ class StreamingSynthesis:
             self.observer.failed(request, exc)
             self._fail(sender, f"internal error: {type(exc).__name__}: {exc}", self.pb.TritonError.INTERNAL)
 
-    async def _audio_chunks(self, phonemized: PhonemizedRequest, request_id: str, sender: Any) -> AsyncIterator[tuple[np.ndarray, list]]:
+    async def _audio_chunks(self, phonemized: PhonemizedRequest, stream: Stream) -> AsyncIterator[tuple[np.ndarray, list]]:
         """The request's audio chunk by chunk: each sentence's mel from the acoustic stage when the planner
         needs its frames, each chunk from the vocoder stage. With each chunk go the words (text, (start, end)
         seconds from the stream's start) of the sentences the acoustic stage made since the last chunk: a
@@ -132,7 +158,7 @@ class StreamingSynthesis:
                     continue
                 in_sentence = [k for k, (first, _) in enumerate(phonemized.word_spans) if first_ids[index] <= first < first_ids[index + 1]]
                 spans = np.minimum(phonemized.word_spans[in_sentence] - first_ids[index], lengths[index] - 1)
-                mel, times = await self._acoustic(*sentence, phonemized.speaker, spans, request_id, sender)
+                mel, times = await self._acoustic(*sentence, phonemized.speaker, spans, stream)
                 start = frames_so_far * self.hop_length / self.rate
                 words += [(phonemized.words[k], (t + start).tolist()) for k, t in zip(in_sentence, times)]
                 frames_so_far += mel.shape[1]
@@ -140,12 +166,12 @@ class StreamingSynthesis:
             chunk = planner.next_chunk()
             if chunk is None:
                 return
-            audio = (await self._vocode(chunk.mel, request_id, sender))[chunk.start : chunk.end]
+            audio = (await self._vocode(chunk.mel, stream))[chunk.start : chunk.end]
             yield audio, words
             words = []
 
     async def _acoustic(self, ids: np.ndarray, pace: float, pause_frames: int, speaker: int, word_spans: np.ndarray,
-                        request_id: str, sender: Any) -> tuple[np.ndarray, np.ndarray]:
+                        stream: Stream) -> tuple[np.ndarray, np.ndarray]:
         """One sentence's log-mel (n_mels, frames), with its pause after it, and its words' times in it."""
         inputs = [
             self.pb.Tensor("PHONEME_IDS", ids[None, :].astype(np.int64)),
@@ -156,21 +182,28 @@ class StreamingSynthesis:
             self.pb.Tensor("SEGMENT_PAUSE_FRAMES", np.array([[pause_frames]], dtype=np.int64)),
             self.pb.Tensor("WORD_SPANS", word_spans.astype(np.int64).reshape(1, -1)),
         ]
-        mel, times = await self._infer("acoustic", request_id, inputs, ["MEL", "WORD_TIMES"], sender)
+        mel, times = await self._infer("acoustic", stream, inputs, ["MEL", "WORD_TIMES"])
         return mel[0], times[0]
 
-    async def _vocode(self, mel: np.ndarray, request_id: str, sender: Any) -> np.ndarray:
+    async def _vocode(self, mel: np.ndarray, stream: Stream) -> np.ndarray:
         mel_tensor = self.pb.Tensor("MEL", np.ascontiguousarray(mel[None], dtype=np.float32))
-        (audio,) = await self._infer("vocoder", request_id, [mel_tensor], ["AUDIO"], sender)
+        (audio,) = await self._infer("vocoder", stream, [mel_tensor], ["AUDIO"])
         return audio[0]
 
-    async def _infer(self, model: str, request_id: str, inputs: list[Any], outputs: list[str], sender: Any) -> list[np.ndarray]:
+    async def _infer(self, model: str, stream: Stream, inputs: list[Any], outputs: list[str]) -> list[np.ndarray]:
         """One BLS call; checked for cancellation first, so a cancelled request stops at its next stage call.
-        The outputs are copied out of the response's shared memory, which is freed with the response."""
-        self._check(sender)
-        response = await self.pb.InferenceRequest(
-            model_name=model, inputs=inputs, requested_output_names=outputs, request_id=request_id
-        ).async_exec()
+        A stage whose queue is full refuses a stream that has sent no audio yet (StageBusy); a started one
+        waits for room. The outputs are copied out of the response's shared memory, freed with the response."""
+        while True:
+            self._check(stream.sender)
+            response = await self.pb.InferenceRequest(
+                model_name=model, inputs=inputs, requested_output_names=outputs, request_id=stream.request_id
+            ).async_exec()
+            if not (response.has_error() and QUEUE_FULL_MESSAGE in response.error().message()):
+                break
+            if stream.chunks_sent == 0:
+                raise StageBusy(f"the server is busy ({model}'s queue is full): retry, or send it to another server")
+            await asyncio.sleep(QUEUE_FULL_RETRY_S)
         if response.has_error():
             message = response.error().message()
             if any(m in message for m in STOPPING_MESSAGES):

@@ -24,7 +24,8 @@ class TritonPythonModel:
             float(parameter(config, "chunk_growth", "4")),
             int(parameter(config, "max_chunk_frames", "1024")),
         )
-        self.synthesis = StreamingSynthesis(pb_utils, frontend, voice.mel.hop_length, voice.mel.sample_rate, schedule)
+        self.synthesis = StreamingSynthesis(pb_utils, frontend, voice.mel.hop_length, voice.mel.sample_rate, schedule,
+                                            max_streams=int(parameter(config, "max_streams", "64")))
 
     async def execute(self, requests: list) -> None:
         await asyncio.gather(*(self.synthesis.run(request) for request in requests))
