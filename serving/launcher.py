@@ -238,8 +238,15 @@ class TritonServer:
         raise TimeoutError(f"Triton not ready after {timeout_s:.0f} s ({problem}); see {self.log_path}")
 
     def probe(self) -> str | None:
-        """serving.probe against this server: None when every model is ready and a real request speaks."""
-        return probe(self.grpc_url, timeout_s=10.0, models=self.options.model_names(), tls=self.options.client_tls())
+        """serving.probe against this server: None when every model is ready and a real request speaks, and
+        (once it was ready) every stage process it started still runs. One dead instance of a stage with two
+        passes the request probe half the time while its share of requests fails."""
+        problem = probe(self.grpc_url, timeout_s=10.0, models=self.options.model_names(), tls=self.options.client_tls())
+        if problem is None and self.started_stubs:
+            alive = sum(_alive(stub) for stub in self._stubs())
+            if alive < len(self.started_stubs):
+                return f"{len(self.started_stubs) - alive} of {len(self.started_stubs)} stage processes are gone"
+        return problem
 
     def exit_code(self) -> int | None:
         """tritonserver's exit status, None while it runs (or before it started)."""
@@ -288,6 +295,14 @@ class TritonServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
+
+
+def _alive(process: psutil.Process) -> bool:
+    """Running and not a zombie (a killed stage stays one: tritonserver does not reap it)."""
+    try:
+        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
+    except psutil.NoSuchProcess:
+        return False
 
 
 def parse_instances(values: list[str]) -> dict[str, int]:
