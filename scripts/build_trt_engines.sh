@@ -9,10 +9,10 @@
 # Usage: build_trt_engines.sh ONNX_DIR CACHE_DIR
 #   ONNX_DIR/<model>.onnx     the model (python -m training.export)
 #   ONNX_DIR/<model>.profile  its shape profile for trtexec (python -m serving.gpu_repository --onnx ONNX_DIR),
-#                             three lines, e.g.
-#                               minShapes=PHONEME_IDS:1x1,LENGTHS:1
-#                               optShapes=PHONEME_IDS:8x64,LENGTHS:8
-#                               maxShapes=PHONEME_IDS:32x512,LENGTHS:32
+#                             three lines, e.g. the acoustic model's (tests/test_limits.py keeps this true)
+#                               minShapes=PHONEME_IDS:1x1,LENGTHS:1,SPEAKER:1,PACE:1
+#                               optShapes=PHONEME_IDS:8x64,LENGTHS:8,SPEAKER:8,PACE:8
+#                               maxShapes=PHONEME_IDS:32x512,LENGTHS:32,SPEAKER:32,PACE:32
 # Engines are fp16 (weights and activations; trtexec keeps fp32 where a layer needs it) and share one timing
 # cache per GPU and TensorRT version, which makes rebuilds after a model change faster.
 # No ONNX models is not an error: it logs so and exits 0.

@@ -8,30 +8,26 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from serving.pbtxt import parse, tensors
+from serving.model_config import ModelConfig, read, tensors
 
 
-def load_config(path: Path) -> dict:
-    return parse(path.read_text())
-
-
-def check_ensemble(ensemble: dict, models: dict[str, dict]) -> list[str]:
+def check_ensemble(ensemble: ModelConfig, models: dict[str, ModelConfig]) -> list[str]:
     """Problems of `ensemble` (a parsed config) given the parsed configs of the models it may call."""
     problems = []
-    batch = ensemble["max_batch_size"][0]
+    batch = ensemble.max_batch_size
     available = dict(tensors(ensemble, "input"))  # ensemble tensor name -> (type, dims)
     produced_outputs = set()
-    for step in ensemble["ensemble_scheduling"][0]["step"]:
-        name = step["model_name"][0]
+    for step in ensemble.ensemble_scheduling.step:
+        name = step.model_name
         if name not in models:
             problems.append(f"step {name}: no such model")
             continue
         model = models[name]
-        if model["max_batch_size"][0] < batch:
-            problems.append(f"step {name}: max_batch_size {model['max_batch_size'][0]} is below the ensemble's {batch}")
+        if model.max_batch_size < batch:
+            problems.append(f"step {name}: max_batch_size {model.max_batch_size} is below the ensemble's {batch}")
         inputs, outputs = tensors(model, "input"), tensors(model, "output")
-        mapped = {m["key"][0]: m["value"][0] for m in step.get("input_map", [])}
-        optional = {t["name"][0] for t in model.get("input", []) if t.get("optional") == ["true"]}
+        mapped = dict(step.input_map)
+        optional = {t.name for t in model.input if t.optional}
         problems += [f"step {name}: required input {i} is not mapped" for i in inputs if i not in mapped and i not in optional]
         for key, source in mapped.items():
             if key not in inputs:
@@ -40,8 +36,7 @@ def check_ensemble(ensemble: dict, models: dict[str, dict]) -> list[str]:
                 problems.append(f"step {name}: {key} reads {source!r}, which no earlier step produces")
             elif available[source][0] != inputs[key][0]:
                 problems.append(f"step {name}: {key} is {inputs[key][0]} but {source!r} is {available[source][0]}")
-        for output in step.get("output_map", []):
-            key, target = output["key"][0], output["value"][0]
+        for key, target in step.output_map.items():
             if key not in outputs:
                 problems.append(f"step {name}: {key} is not an output of {name}")
                 continue
@@ -57,5 +52,5 @@ def check_ensemble(ensemble: dict, models: dict[str, dict]) -> list[str]:
 
 def check_repository(root: Path, ensemble: str = "tts") -> list[str]:
     """check_ensemble for `root/<ensemble>` against the other models in `root`."""
-    models = {p.parent.name: load_config(p) for p in root.glob("*/config.pbtxt")}
+    models = {p.parent.name: read(p) for p in root.glob("*/config.pbtxt")}
     return check_ensemble(models[ensemble], models)

@@ -15,7 +15,6 @@ import argparse
 import importlib.util
 import logging
 import os
-import re
 import shutil
 import secrets
 import signal
@@ -28,7 +27,7 @@ from pathlib import Path
 
 import psutil
 
-from serving import shm
+from serving import model_config, shm
 from serving.drain import drain
 from serving.probe import probe
 from serving.supervisor import Supervisor
@@ -108,26 +107,24 @@ def backend_directory(build_dir: Path) -> Path:
 
 
 def derive_config(text: str, stage: str, options: ServerOptions) -> str:
-    """A stage's config.pbtxt with this run's instance count and parameters and, for baselines, no dynamic batcher
-    or no queue bounds."""
+    """A stage's config.pbtxt with this run's instance count, queue bound and parameters and, for baselines, no
+    dynamic batcher or no queue bounds."""
+    config = model_config.parse(text)
     for key, value in options.parameters.get(stage, {}).items():
-        pattern = rf'(parameters \{{ key: "{re.escape(key)}", value: \{{ string_value: ")[^"]*'
-        text, found = re.subn(pattern, lambda m: m.group(1) + value, text)
-        if not found:
-            raise ValueError(f"{stage}/config.pbtxt has no parameter {key!r} to set")
+        model_config.set_parameter(config, stage, key, value)
     if stage in options.instances:
-        text, found = re.subn(r"(instance_group \[ \{ count: )\d+", rf"\g<1>{options.instances[stage]}", text)
-        if not found:
-            raise ValueError(f"{stage}/config.pbtxt has no one-line instance_group to override")
+        if not config.instance_group:
+            raise ValueError(f"{stage}/config.pbtxt has no instance_group to override")
+        config.instance_group[0].count = options.instances[stage]
     if stage in options.max_queue:
-        text, found = re.subn(r"(default_queue_policy \{ max_queue_size: )\d+", rf"\g<1>{options.max_queue[stage]}", text)
-        if not found:
-            raise ValueError(f"{stage}/config.pbtxt has no one-line default_queue_policy to override")
-    if not options.queue_bounds:
-        text = re.sub(r" *# Backpressure:.*\n *default_queue_policy \{[^}]*\}\n", "", text)
+        if not config.dynamic_batching.HasField("default_queue_policy"):
+            raise ValueError(f"{stage}/config.pbtxt has no default_queue_policy to override")
+        config.dynamic_batching.default_queue_policy.max_queue_size = options.max_queue[stage]
+    if not options.queue_bounds and config.HasField("dynamic_batching"):
+        config.dynamic_batching.ClearField("default_queue_policy")
     if not options.dynamic_batching:
-        text = re.sub(r"dynamic_batching \{(?:[^{}]|\{[^{}]*\})*\}\n", "", text)
-    return text
+        config.ClearField("dynamic_batching")
+    return model_config.dump(config)
 
 
 def derive_repository(options: ServerOptions) -> Path:

@@ -1,5 +1,6 @@
 """Readiness that means "can speak": Triton's own readiness misses a dead Python stub (server issues
-7230, 8604), so the probe also sends one short real request through the ensemble.
+7230, 8604), so the probe also sends one short real request through the ensemble, and one short stream
+through `tts_stream` where the server has it.
 
 Run: python -m serving.probe [--url localhost:8001] [--timeout 5] [--tls-ca ca.pem [--tls-cert c.pem --tls-key k.pem]]
 (exit 0 = ready; a Kubernetes exec probe)
@@ -12,21 +13,27 @@ import sys
 
 from triton_tts_client import RetryPolicy, TLSConfig, TTSClient, TTSError
 
-MODELS = ("text_frontend", "acoustic", "vocoder", "voices", "tts")
 PROBE_TEXT = "Ready."
 NOT_READY = "server or one of"  # how a probe's answer starts when Triton itself says it is not ready
+STREAM_MODEL = "tts_stream"
 
 
-def probe(url: str, timeout_s: float = 10.0, models: tuple[str, ...] = MODELS, tls: TLSConfig | None = None) -> str | None:
-    """None when the server and every one of `models` are ready and a short request returns audio; else what is wrong."""
+def probe(url: str, timeout_s: float = 10.0, models: tuple[str, ...] = ("tts",), tls: TLSConfig | None = None) -> str | None:
+    """None when the server and `models` are ready (--strict-readiness: the server is ready only when every model
+    it loaded is), a short request through `tts` returns audio and, where the server has the streaming model,
+    a short stream does too; else what is wrong. The requests pass through every stage, so the default needs
+    no list of stages and fits every repository (the CPU one, the GPU variant, the reference voice)."""
     with TTSClient(url, deadline_s=timeout_s, retry=RetryPolicy(max_rounds=1), tls=tls) as client:
         if not client.ready(models):
             return f"{NOT_READY} {', '.join(models)} not ready"
         try:
-            audio = client.synthesize(PROBE_TEXT)
+            if client.synthesize(PROBE_TEXT).duration <= 0:
+                return "tts returned no audio"
+            if client.ready((STREAM_MODEL,)) and sum(chunk.duration for chunk in client.stream(PROBE_TEXT)) <= 0:
+                return f"{STREAM_MODEL} returned no audio"
         except TTSError as exc:
             return str(exc)
-    return None if audio.duration > 0 else "tts returned no audio"
+    return None
 
 
 def main() -> None:

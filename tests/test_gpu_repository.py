@@ -1,17 +1,21 @@
 """The GPU (TensorRT) repository variant, generated from the CPU one: same public contract, consistent
 ensemble routing, engine configs that match the ONNX graphs and the engines' shape profiles."""
 
+import inspect
 import shutil
 from pathlib import Path
 
 import onnx
 import pytest
 
-from serving.ensemble_check import check_ensemble, check_repository, load_config
-from serving.gpu_repository import ENGINE_DIR, MAX_PHONEMES, STAGES, generate
-from serving.pbtxt import tensors
+from serving.ensemble_check import check_ensemble, check_repository
+from serving.gpu_repository import ENGINE_DIR, STAGES, generate
+from serving._proto.model_config_pb2 import DataType
+from serving.model_config import read, tensors
+from serving.probe import STREAM_MODEL, probe
 from tests.conftest import DEFAULT_VOICE_DIR, REPO
 from training.export import export_voice
+from triton_tts.limits import GPU_MAX_PHONEMES
 
 ONNX_TYPES = {onnx.TensorProto.INT64: "TYPE_INT64", onnx.TensorProto.FLOAT: "TYPE_FP32"}
 
@@ -39,21 +43,21 @@ def test_both_variants_route_every_tensor(variant, cpu_repository) -> None:
 
 
 def test_both_variants_expose_the_same_ensemble_contract(variant, cpu_repository) -> None:
-    gpu, cpu = (load_config(root / "tts" / "config.pbtxt") for root in (variant[0], cpu_repository))
+    gpu, cpu = (read(root / "tts" / "config.pbtxt") for root in (variant[0], cpu_repository))
     for kind in ("input", "output"):
         assert tensors(gpu, kind) == tensors(cpu, kind)
-    assert gpu["max_batch_size"] == cpu["max_batch_size"]
-    assert {str(i["name"][0]): i.get("optional") for i in gpu["input"]} == {str(i["name"][0]): i.get("optional") for i in cpu["input"]}
+    assert gpu.max_batch_size == cpu.max_batch_size
+    assert {i.name: i.optional for i in gpu.input} == {i.name: i.optional for i in cpu.input}
 
 
 @pytest.mark.parametrize("break_it", [
-    lambda models: models["acoustic"]["input"][1]["name"].__setitem__(0, "LENGTH"),
-    lambda models: models["vocoder"]["output"][0]["data_type"].__setitem__(0, "TYPE_FP16"),
-    lambda models: models["trim_audio"]["output"].pop(),
-    lambda models: models["acoustic"]["max_batch_size"].__setitem__(0, 8),
+    lambda models: setattr(models["acoustic"].input[1], "name", "LENGTH"),
+    lambda models: setattr(models["vocoder"].output[0], "data_type", DataType.TYPE_FP16),
+    lambda models: models["trim_audio"].output.pop(),
+    lambda models: setattr(models["acoustic"], "max_batch_size", 8),
 ], ids=["renamed-input", "changed-type", "missing-output", "small-batch"])
 def test_the_ensemble_check_catches(variant, break_it) -> None:
-    models = {p.parent.name: load_config(p) for p in variant[0].glob("*/config.pbtxt")}
+    models = {p.parent.name: read(p) for p in variant[0].glob("*/config.pbtxt")}
     break_it(models)
     assert check_ensemble(models["tts"], models)
 
@@ -61,8 +65,8 @@ def test_the_ensemble_check_catches(variant, break_it) -> None:
 @pytest.mark.parametrize("stage", STAGES, ids=lambda s: s.name)
 def test_engine_configs_match_the_onnx_graphs(variant, stage) -> None:
     repository, onnx_dir = variant
-    config = load_config(repository / stage.name / "config.pbtxt")
-    assert config["platform"] == ["tensorrt_plan"]
+    config = read(repository / stage.name / "config.pbtxt")
+    assert config.platform == "tensorrt_plan"
     graph = onnx.load(str(onnx_dir / f"{stage.name}.onnx")).graph
     for kind, values in (("input", graph.input), ("output", graph.output)):
         declared = tensors(config, kind)
@@ -83,10 +87,18 @@ def test_shape_profiles_match_the_batch_and_length_limits(variant, stage) -> Non
     assert set(profile) == {"minShapes", "optShapes", "maxShapes"}
     max_shapes = dict(item.split(":") for item in profile["maxShapes"].split(","))
     assert list(max_shapes) == [t.name for t in stage.inputs]
-    batch = load_config(repository / stage.name / "config.pbtxt")["max_batch_size"][0]
+    batch = read(repository / stage.name / "config.pbtxt").max_batch_size
     assert all(int(shape.split("x")[0]) == batch for shape in max_shapes.values())
     if stage.name == "acoustic":
-        assert max_shapes["PHONEME_IDS"] == f"{batch}x{MAX_PHONEMES}"
-        frontend = load_config(repository / "text_frontend" / "config.pbtxt")
-        cap = next(p for p in frontend["parameters"] if p["key"] == ["max_phonemes"])
-        assert cap["value"][0]["string_value"] == [str(MAX_PHONEMES)]
+        assert max_shapes["PHONEME_IDS"] == f"{batch}x{GPU_MAX_PHONEMES}"
+        frontend = read(repository / "text_frontend" / "config.pbtxt")
+        assert frontend.parameters["max_phonemes"].string_value == str(GPU_MAX_PHONEMES)
+
+
+def test_the_readiness_probe_fits_both_variants(variant, cpu_repository) -> None:
+    """The pods' probe runs with its defaults: the models it asks about exist in both repositories."""
+    asked = set(inspect.signature(probe).parameters["models"].default)
+    for repository in (variant[0], cpu_repository):
+        served = {p.parent.name for p in repository.glob("*/config.pbtxt")}
+        assert asked <= served, (repository, asked - served)
+    assert STREAM_MODEL in {p.parent.name for p in cpu_repository.glob("*/config.pbtxt")}

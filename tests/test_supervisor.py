@@ -12,6 +12,7 @@ from pathlib import Path
 import psutil
 import pytest
 
+from serving.launcher import ServerOptions, TritonServer
 from serving.probe import NOT_READY, probe
 from serving.supervisor import Supervisor
 from tests.conftest import REPO, free_port
@@ -131,3 +132,21 @@ def test_leftover_shared_memory_is_removed_only_when_nobody_maps_it(tmp_path, mo
     monkeypatch.setattr(shm, "mapped", lambda: {str(used)})
     assert shm.remove_leftovers(before) == [new]
     assert old.exists() and used.exists() and not new.exists()
+
+
+@pytest.mark.slow
+def test_the_probe_notices_a_dead_streaming_stage(tmp_path: Path):
+    """`tts` still speaks when the `tts_stream` stub is dead: only the probe's stream finds it."""
+    options = ServerOptions(grpc_port=free_port(), http_port=free_port(), metrics_port=free_port(), build_dir=tmp_path / "build")
+    server = TritonServer(options)
+    server.start()
+    try:
+        assert probe(server.grpc_url) is None
+        stub = next(p for p in psutil.Process(server.process.pid).children(recursive=True)
+                    if any(a.endswith("tts_stream/1/model.py") for a in p.cmdline()))
+        stub.kill()
+        time.sleep(1.0)  # it stays a zombie: tritonserver does not reap it
+        problem = probe(server.grpc_url)
+        assert problem is not None and "tts_stream" in problem, problem
+    finally:
+        server.stop(grace_s=5.0)

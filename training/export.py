@@ -36,7 +36,7 @@ def export_voice(voice_dir: Path, out_dir: Path) -> dict:
     manifest = {
         "opset": OPSET,
         "source": source_hashes(voice_dir),
-        # The engines' token range is the GPU variant's (serving/gpu_repository.py, MAX_PHONEMES), not the graph's.
+        # The engines' token range is the GPU variant's (triton_tts.limits.GPU_MAX_PHONEMES), not the graph's.
         "limits": {"max_frames": MAX_FRAMES, "n_mels": voice.config.mel.n_mels},
         "stages": {},
     }

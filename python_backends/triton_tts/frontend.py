@@ -18,6 +18,7 @@ import numpy as np
 
 from triton_tts.errors import InvalidRequest, shown
 from triton_tts.lexicon import EMPTY_LEXICON, Lexicon
+from triton_tts.limits import MAX_PHONEMES, MAX_TEXT_CHARS
 from triton_tts.normalize import normalize
 from triton_tts.phonemes import WordPosition, pieces_to_ids, pieces_to_ids_and_words
 from triton_tts.ssml import is_ssml, parse_ssml
@@ -25,10 +26,6 @@ from triton_tts.utterance import Piece, Segment
 from triton_tts.voice_config import VoiceConfig
 
 logger = logging.getLogger(__name__)
-MAX_TEXT_CHARS = 2000
-# 2000 characters of prose are ~1,700 phonemes, but numbers expand ("1234567." is ~60 phonemes): the cap keeps
-# a request's audio within what the vocoder takes (MAX_REQUEST_FRAMES) even at the slowest RATE.
-MAX_PHONEMES = 6000
 MIN_RATE, MAX_RATE = 0.5, 2.0
 MAX_PAUSE_SECONDS = 60  # SSML breaks in one request, in all
 _SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")

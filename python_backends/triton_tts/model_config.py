@@ -25,7 +25,8 @@ def stage_parameter(model_directory: str, stage: str, name: str, default: str) -
     """A parameter of another model's config.pbtxt in the same repository: one source for a limit two models
     enforce (the streaming model takes the text frontend's)."""
     path = Path(model_directory).parent / stage / "config.pbtxt"
-    pattern = rf'parameters \{{ key: "{re.escape(name)}", value: \{{ string_value: "([^"]*)"'
+    # Hand-written (one line) or written by protobuf's text format (the launcher's derived configs: one field a line).
+    pattern = rf'parameters\s*\{{\s*key:\s*"{re.escape(name)}"\s*,?\s*value:?\s*\{{\s*string_value:\s*"([^"]*)"'
     match = re.search(pattern, path.read_text()) if path.exists() else None
     return match.group(1) if match else default
 

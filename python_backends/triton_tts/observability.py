@@ -25,6 +25,7 @@ from typing import Any, Callable, Generic, TypeVar
 import numpy as np
 
 from triton_tts.errors import REJECT_REASONS
+from triton_tts.limits import TRACE_SIZE
 
 COMPUTE_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0]
 RTF_BUCKETS = [0.01, 0.02, 0.05, 0.1, 0.2, 0.3, 0.5, 0.75, 1.0, 1.5, 2.0, 5.0]
@@ -56,7 +57,6 @@ class RequestTrace:
         return np.array(list(asdict(self).values()), dtype=np.int64)
 
 
-TRACE_SIZE = 8
 NO_TRACE = np.zeros(TRACE_SIZE, dtype=np.int64)  # sent on when a stage was called without one
 
 

@@ -8,6 +8,8 @@ from typing import Callable, TypeVar
 import numpy as np
 import torch
 
+from triton_tts.limits import VOCODER_CONTEXT_FRAMES, VOCODER_WINDOW_FRAMES
+
 # (ids (B, T), lengths, speakers, paces) -> (log-mel (B, n_mels, F), frame lengths, frames per token (B, T)):
 # AcousticInference or its ONNX graph.
 AcousticRunner = Callable[[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor], tuple[torch.Tensor, torch.Tensor, torch.Tensor]]
@@ -83,14 +85,6 @@ def vocode(vocoder: VocoderRunner, mels: list[np.ndarray], log_floor: float) -> 
     return [audio[row, : int(n)].numpy() for row, n in enumerate(sample_lengths)]
 
 
-# The neural vocoder is convolutional at the frame rate: an output frame depends on 21 mel frames either side
-# (the embedding and six depthwise convolutions of kernel 7) plus the inverse STFT's overlap (n_fft / hop = 4).
-# A long mel is vocoded in windows with more context than that on both sides and the centres are joined: the
-# same audio (to float rounding), with memory bounded by the window instead of the request. 21 + 4 + 1 frame
-# of margin: measured on the shipped vocoder, chunks joined with 26 (or even 20) frames of context differ from
-# the whole mel's audio by 3e-7, with 16 by 3e-4. Streaming pays this context on every chunk, so it is no larger.
-VOCODER_CONTEXT_FRAMES = 26
-VOCODER_WINDOW_FRAMES = 2048
 
 
 def vocode_windowed(

@@ -1,7 +1,7 @@
 """Streaming synthesis: a request's audio in chunks as soon as the mels behind them exist.
 
 The acoustic model runs once per sentence; the vocoder runs over chunks of the joined mel. The neural vocoder
-is local (pipeline.VOCODER_CONTEXT_FRAMES covers its receptive field), so a chunk vocoded with that much mel
+is local (limits.VOCODER_CONTEXT_FRAMES covers its receptive field), so a chunk vocoded with that much mel
 on both sides gives, sample for sample, the audio the whole mel gives (to float rounding): the chunks joined
 equal the non-streaming response. The first chunk is small (time to first audio); each later one is
 `growth` times larger, so that each chunk plays for longer than the next one takes to compute, while the
@@ -15,7 +15,7 @@ from typing import Callable, Iterable, Iterator
 
 import numpy as np
 
-from triton_tts.pipeline import VOCODER_CONTEXT_FRAMES
+from triton_tts.limits import VOCODER_CONTEXT_FRAMES
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ import json
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from triton_tts.limits import N_MELS
 from triton_tts.phonemes import PHONEMIZERS, PhonemeInventory
 
 CONFIG_FILE = "voice.json"
@@ -29,7 +30,7 @@ class MelConfig:
     n_fft: int = 1024
     hop_length: int = 256
     win_length: int = 1024
-    n_mels: int = 80
+    n_mels: int = N_MELS
     f_min: float = 0.0
     f_max: float = 8000.0
     log_floor: float = 1e-5
@@ -52,7 +53,7 @@ class AcousticConfig:
 
     n_tokens: int = 0
     n_speakers: int = 0
-    n_mels: int = 80
+    n_mels: int = N_MELS
     hidden: int = 128
     heads: int = 2
     filter_size: int = 384
@@ -86,6 +87,8 @@ class VoiceConfig:
     def __post_init__(self) -> None:
         if self.phonemizer not in PHONEMIZERS:
             raise VoiceArtifactError(f"{CONFIG_FILE}: unknown phonemizer {self.phonemizer!r}; one of {', '.join(PHONEMIZERS)}")
+        if self.model.n_mels != self.mel.n_mels:
+            raise VoiceArtifactError(f"{CONFIG_FILE}: the model makes {self.model.n_mels} mel bins but the mel settings say {self.mel.n_mels}")
 
     @classmethod
     def from_dict(cls, data: dict) -> "VoiceConfig":

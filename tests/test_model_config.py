@@ -1,0 +1,68 @@
+"""config.pbtxt through the project's schema: strict parsing, the launcher's derived configs, current stubs."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from serving import model_config
+from serving.launcher import ServerOptions, derive_config
+from tests.conftest import REPO
+from triton_tts.model_config import stage_parameter
+
+ACOUSTIC = (REPO / "model_repository" / "acoustic" / "config.pbtxt").read_text()
+ENSEMBLE = (REPO / "ensembles" / "tts" / "config.pbtxt").read_text()
+
+
+def test_a_misspelt_field_is_an_error_here_not_at_tritons_start(tmp_path: Path) -> None:
+    (tmp_path / "config.pbtxt").write_text(ACOUSTIC.replace("max_batch_size", "max_batch_sise"))
+    with pytest.raises(ValueError, match="max_batch_sise"):
+        model_config.read(tmp_path / "config.pbtxt")
+
+
+def test_derived_configs_change_only_what_was_asked() -> None:
+    options = ServerOptions(instances={"acoustic": 3}, max_queue={"acoustic": 5}, parameters={"acoustic": {"threads": "2"}})
+    derived = model_config.parse(derive_config(ACOUSTIC, "acoustic", options))
+    original = model_config.parse(ACOUSTIC)
+    assert derived.instance_group[0].count == 3 and derived.dynamic_batching.default_queue_policy.max_queue_size == 5
+    assert derived.parameters["threads"].string_value == "2"
+    derived.instance_group[0].count, derived.parameters["threads"].string_value = original.instance_group[0].count, "1"
+    derived.dynamic_batching.default_queue_policy.max_queue_size = original.dynamic_batching.default_queue_policy.max_queue_size
+    assert derived == original
+
+
+def test_baselines_drop_the_queue_bound_or_the_batcher_and_leave_ensembles_alone() -> None:
+    unbounded = model_config.parse(derive_config(ACOUSTIC, "acoustic", ServerOptions(queue_bounds=False)))
+    assert unbounded.HasField("dynamic_batching") and not unbounded.dynamic_batching.HasField("default_queue_policy")
+    assert not model_config.parse(derive_config(ACOUSTIC, "acoustic", ServerOptions(dynamic_batching=False))).HasField("dynamic_batching")
+    for options in (ServerOptions(queue_bounds=False), ServerOptions(dynamic_batching=False)):
+        assert model_config.parse(derive_config(ENSEMBLE, "tts", options)) == model_config.parse(ENSEMBLE)
+
+
+def test_an_override_of_something_the_config_lacks_is_refused() -> None:
+    with pytest.raises(ValueError, match="no parameter 'treads'"):
+        derive_config(ACOUSTIC, "acoustic", ServerOptions(parameters={"acoustic": {"treads": "2"}}))
+    with pytest.raises(ValueError, match="no default_queue_policy"):
+        derive_config((REPO / "model_repository" / "tts_stream" / "config.pbtxt").read_text(), "tts_stream",
+                      ServerOptions(max_queue={"tts_stream": 4}))
+
+
+def test_generated_stubs_are_up_to_date(tmp_path: Path) -> None:
+    subprocess.run([sys.executable, "-m", "grpc_tools.protoc", "-Iserving/_proto=serving/proto", f"--python_out={tmp_path}",
+                    f"--pyi_out={tmp_path}", "serving/proto/model_config.proto"], cwd=REPO, check=True)
+    for name in ("model_config_pb2.py", "model_config_pb2.pyi"):
+        fresh = (tmp_path / "serving" / "_proto" / name).read_text()
+        assert fresh == (REPO / "serving" / "_proto" / name).read_text(), f"{name} is stale: see serving/proto/model_config.proto"
+
+
+def test_the_streaming_stage_reads_the_frontends_parameters_from_a_derived_config(tmp_path: Path) -> None:
+    """tts_stream takes text_frontend's lexicon and phoneme cap from its config, hand-written or derived."""
+    frontend = (REPO / "model_repository" / "text_frontend" / "config.pbtxt").read_text()
+    for text in (frontend, derive_config(frontend, "text_frontend", ServerOptions(parameters={"text_frontend": {"max_phonemes": "700"}}))):
+        (tmp_path / "text_frontend").mkdir(exist_ok=True)
+        (tmp_path / "text_frontend" / "config.pbtxt").write_text(text)
+        read = {name: stage_parameter(str(tmp_path / "tts_stream"), "text_frontend", name, "") for name in ("lexicon", "max_phonemes")}
+        assert read["lexicon"] == "lexicon.tsv" and read["max_phonemes"] in ("6000", "700"), read
