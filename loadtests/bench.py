@@ -39,7 +39,8 @@ import numpy as np
 import psutil
 import torch
 
-from serving.launcher import DEFAULT_VOICE_DIR, ServerOptions, TritonServer, parse_instances, parse_parameters
+from serving.launcher import ServerOptions, TritonServer, parse_instances, parse_parameters
+from serving.paths import DEFAULT_VOICE_DIR
 from serving.triton_http import batch_counts
 from training.corpus import sentences, split_of
 from triton_tts.offline import Synthesizer

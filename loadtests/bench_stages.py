@@ -19,7 +19,7 @@ import numpy as np
 import torch
 
 from loadtests.bench import benchmark_texts
-from serving.launcher import DEFAULT_VOICE_DIR
+from serving.paths import DEFAULT_VOICE_DIR
 from triton_tts.frontend import TextFrontend
 from triton_tts.pipeline import AcousticInput, generate_mels, vocode
 from triton_tts.runtimes import acoustic_runner, vocoder_runner

@@ -12,7 +12,7 @@ import argparse
 import time
 
 from loadtests.bench import benchmark_texts
-from serving.launcher import DEFAULT_VOICE_DIR
+from serving.paths import DEFAULT_VOICE_DIR
 from triton_tts.audio_format import encode, parse_format
 from triton_tts.offline import Synthesizer
 

@@ -12,7 +12,7 @@ import json
 import os
 from http.server import BaseHTTPRequestHandler, HTTPServer
 
-from serving.launcher import DEFAULT_VOICE_DIR
+from serving.paths import DEFAULT_VOICE_DIR
 from triton_tts.errors import InvalidRequest
 from triton_tts.offline import Synthesizer
 

@@ -24,14 +24,11 @@ from pathlib import Path
 
 from serving import model_config
 from serving._proto.model_config_pb2 import DataType, ModelConfig, ModelInstanceGroup
+from serving.paths import ENSEMBLE_REPOSITORY, STAGE_REPOSITORY, TRIM_STAGE
 from triton_tts.acoustic import MAX_FRAMES
 from triton_tts.limits import GPU_MAX_PHONEMES, N_MELS
 from triton_tts.onnx_export import SIGNATURES
 
-REPO = Path(__file__).resolve().parents[1]
-STAGE_REPOSITORY = REPO / "model_repository"
-ENSEMBLE_REPOSITORY = REPO / "ensembles"
-TRIM_STAGE = REPO / "serving" / "gpu_variant" / "trim_audio"
 # scripts/build_trt_engines.sh points this link at the engines built for the pod's GPU and TensorRT version.
 ENGINE_DIR = "/var/cache/triton-tts/engines/current"
 

@@ -28,6 +28,7 @@ from pathlib import Path
 import psutil
 
 from serving import model_config, shm
+from serving.paths import DEFAULT_VOICE_DIR, ENSEMBLE_REPOSITORY, REFERENCE_REPOSITORY, REPO, STAGE_REPOSITORY
 from serving.drain import drain
 from serving.probe import probe
 from serving.supervisor import Supervisor
@@ -37,12 +38,6 @@ from triton_tts.draining import DRAIN_FILE_ENV
 from triton_tts.model_config import VOICE_DIR_ENV
 
 logger = logging.getLogger("serving.launcher")
-REPO = Path(__file__).resolve().parents[1]
-STAGE_REPOSITORY = REPO / "model_repository"
-ENSEMBLE_REPOSITORY = REPO / "ensembles"
-# The Piper teacher as `tts`, served instead of the default voice with --reference-voice (A/B, benchmarks).
-REFERENCE_REPOSITORY = REPO / "serving" / "reference_repository"
-DEFAULT_VOICE_DIR = REPO / "voices" / "default"
 
 
 @dataclass(frozen=True)

@@ -12,6 +12,7 @@ import argparse
 import sys
 
 from triton_tts_client import RetryPolicy, TLSConfig, TTSClient, TTSError
+from triton_tts_client.options import DEFAULT_ENDPOINT
 
 PROBE_TEXT = "Ready."
 NOT_READY = "server or one of"  # how a probe's answer starts when Triton itself says it is not ready
@@ -38,7 +39,7 @@ def probe(url: str, timeout_s: float = 10.0, models: tuple[str, ...] = ("tts",),
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--url", default="localhost:8001")
+    parser.add_argument("--url", default=DEFAULT_ENDPOINT)
     parser.add_argument("--timeout", type=float, default=10.0)
     parser.add_argument("--tls-ca", help="gRPC over TLS: the CA that signed the server's certificate")
     parser.add_argument("--tls-cert", help="mutual TLS: a client certificate (in a pod: the server's own)")

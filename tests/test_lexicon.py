@@ -93,7 +93,7 @@ def test_duplicate_and_unreadable_files(config, tmp_path):
 
 
 def test_a_retired_mnemonic_voice_is_served_without_the_ipa_lexicon():
-    from serving.launcher import REPO
+    from serving.paths import REPO
     from triton_tts.voice_config import load_voice_config
 
     frontend = load_frontend(load_voice_config(REPO / "voices" / "espeak-distilled-v1"), SHIPPED)

@@ -11,7 +11,7 @@ import pytest
 from serving import model_config
 from serving.launcher import ServerOptions, derive_config
 from tests.conftest import REPO
-from triton_tts.model_config import stage_parameter
+from triton_tts.model_config import required_parameter, stage_parameter
 
 ACOUSTIC = (REPO / "model_repository" / "acoustic" / "config.pbtxt").read_text()
 ENSEMBLE = (REPO / "ensembles" / "tts" / "config.pbtxt").read_text()
@@ -66,3 +66,11 @@ def test_the_streaming_stage_reads_the_frontends_parameters_from_a_derived_confi
         (tmp_path / "text_frontend" / "config.pbtxt").write_text(text)
         read = {name: stage_parameter(str(tmp_path / "tts_stream"), "text_frontend", name, "") for name in ("lexicon", "max_phonemes")}
         assert read["lexicon"] == "lexicon.tsv" and read["max_phonemes"] in ("6000", "700"), read
+
+
+def test_a_stage_setting_lives_in_config_pbtxt_alone() -> None:
+    """required_parameter has no second default: a config without the setting fails the model's load, by name."""
+    config = {"name": "vocoder", "parameters": {"threads": {"string_value": "1"}}}
+    assert required_parameter(config, "threads") == "1"
+    with pytest.raises(ValueError, match="vocoder's config.pbtxt has no parameter 'runtime'"):
+        required_parameter(config, "runtime")

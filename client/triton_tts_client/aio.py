@@ -14,13 +14,14 @@ from triton_tts_client._proto.inference_pb2_grpc import GRPCInferenceServiceStub
 from triton_tts_client.audio import Audio
 from triton_tts_client.client import make_options, open_channel
 from triton_tts_client.errors import TTSError
+from triton_tts_client.options import DEFAULT_ENDPOINT
 from triton_tts_client.retrying import Attempts, EndpointHealth, StreamAttempt, TryNextEndpoint
 
 
 class AsyncTTSClient:
     """`async with AsyncTTSClient("localhost:8001") as tts: audio = await tts.synthesize("Hello.")`."""
 
-    def __init__(self, endpoints: str | Sequence[str] = "localhost:8001", **options) -> None:
+    def __init__(self, endpoints: str | Sequence[str] = DEFAULT_ENDPOINT, **options) -> None:
         self.options = make_options(endpoints, options)
         self._rng = random.Random()
         self._health = EndpointHealth(self.options.retry.cooldown_s)

@@ -34,7 +34,7 @@ from triton_tts_client.errors import (
     ServiceUnavailableError,
     TTSError,
 )
-from triton_tts_client.options import TLSConfig
+from triton_tts_client.options import DEFAULT_DEADLINE_S, DEFAULT_ENDPOINT, TLSConfig
 
 STDOUT = Path("-")
 EXIT_CODES: list[tuple[type[TTSError], int]] = [
@@ -47,8 +47,8 @@ EXIT_CODES: list[tuple[type[TTSError], int]] = [
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     common = argparse.ArgumentParser(add_help=False)
-    common.add_argument("--server", action="append", metavar="HOST:PORT", help="repeat for failover, nearest first (default localhost:8001)")
-    common.add_argument("--deadline", type=float, default=30.0, metavar="SECONDS")
+    common.add_argument("--server", action="append", metavar="HOST:PORT", help=f"repeat for failover, nearest first (default {DEFAULT_ENDPOINT})")
+    common.add_argument("--deadline", type=float, default=DEFAULT_DEADLINE_S, metavar="SECONDS")
     common.add_argument("--header", action="append", default=[], metavar="KEY=VALUE", help="extra gRPC metadata, e.g. authorization=Bearer...")
     common.add_argument("--tls", action="store_true", help="use TLS with the system's trust store")
     common.add_argument("--tls-ca", metavar="FILE")
@@ -80,7 +80,7 @@ def make_client(args: argparse.Namespace) -> TTSClient:
             raise SystemExit(f"tts: --header needs KEY=VALUE, got {header!r}")
         headers.append((key.strip().lower(), value.strip()))
     tls = TLSConfig.from_files(args.tls_ca, args.tls_cert, args.tls_key) if (args.tls or args.tls_ca or args.tls_cert) else None
-    return TTSClient(args.server or ["localhost:8001"], deadline_s=args.deadline, metadata=tuple(headers), tls=tls)
+    return TTSClient(args.server or [DEFAULT_ENDPOINT], deadline_s=args.deadline, metadata=tuple(headers), tls=tls)
 
 
 def utterances(args: argparse.Namespace) -> list[str]:

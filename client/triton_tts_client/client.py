@@ -14,7 +14,7 @@ from triton_tts_client._proto import inference_pb2 as pb
 from triton_tts_client._proto.inference_pb2_grpc import GRPCInferenceServiceStub
 from triton_tts_client.audio import Audio
 from triton_tts_client.errors import TTSError
-from triton_tts_client.options import ClientOptions
+from triton_tts_client.options import DEFAULT_ENDPOINT, ClientOptions
 from triton_tts_client.retrying import Attempts, EndpointHealth, StreamAttempt, TryNextEndpoint
 
 
@@ -41,7 +41,7 @@ class TTSClient:
     Keyword arguments are ClientOptions fields (deadline_s, retry, tls, metadata, ...).
     """
 
-    def __init__(self, endpoints: str | Sequence[str] = "localhost:8001", **options) -> None:
+    def __init__(self, endpoints: str | Sequence[str] = DEFAULT_ENDPOINT, **options) -> None:
         self.options = make_options(endpoints, options)
         self._rng = random.Random()
         self._health = EndpointHealth(self.options.retry.cooldown_s)

@@ -42,10 +42,14 @@ class TLSConfig:
         return cls(*(Path(p).read_bytes() if p else None for p in (ca, cert, key)))
 
 
+DEFAULT_ENDPOINT = "localhost:8001"  # Triton's gRPC port on this machine
+DEFAULT_DEADLINE_S = 30.0
+
+
 @dataclass(frozen=True)
 class ClientOptions:
-    endpoints: tuple[str, ...] = ("localhost:8001",)
-    deadline_s: float = 30.0  # per synthesize() call, across retries and failover
+    endpoints: tuple[str, ...] = (DEFAULT_ENDPOINT,)
+    deadline_s: float = DEFAULT_DEADLINE_S  # per synthesize() call, across retries and failover
     retry: RetryPolicy = field(default_factory=RetryPolicy)
     tls: TLSConfig | None = None
     metadata: tuple[tuple[str, str], ...] = ()  # e.g. (("authorization", "Bearer ..."),)

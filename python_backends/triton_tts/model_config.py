@@ -15,6 +15,14 @@ def parameter(model_config: dict, name: str, default: str) -> str:
     return model_config.get("parameters", {}).get(name, {}).get("string_value", default)
 
 
+def required_parameter(model_config: dict, name: str) -> str:
+    """A parameter the model's config.pbtxt sets: its value lives there alone, not in a second default here."""
+    try:
+        return model_config["parameters"][name]["string_value"]
+    except KeyError:
+        raise ValueError(f"{model_config.get('name', 'the model')}'s config.pbtxt has no parameter {name!r}") from None
+
+
 def voice_dir(model_config: dict, model_directory: str) -> Path:
     """$TTS_VOICE_DIR if set, else the `voice_dir` parameter (relative paths start at the model's directory)."""
     configured = os.environ.get(VOICE_DIR_ENV) or parameter(model_config, "voice_dir", "../../voices/default")

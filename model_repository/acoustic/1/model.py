@@ -4,9 +4,9 @@ import json
 
 import triton_python_backend_utils as pb_utils
 
-from triton_tts.model_config import parameter, voice_dir
+from triton_tts.model_config import required_parameter, voice_dir
 from triton_tts.observability import StageObserver, Traced, traced, run_traced, trace_array
-from triton_tts.runtimes import DEFAULT_RUNTIME, acoustic_runner
+from triton_tts.runtimes import acoustic_runner
 from triton_tts.stages import AcousticRequest, AcousticResult, AcousticStage, set_torch_threads
 from triton_tts.triton_batch import execute_batch
 from triton_tts.voice import load_voice
@@ -29,11 +29,11 @@ def _word_spans(flat):
 class TritonPythonModel:
     def initialize(self, args: dict) -> None:
         config = json.loads(args["model_config"])
-        threads = int(parameter(config, "threads", "0"))
+        threads = int(required_parameter(config, "threads"))
         set_torch_threads(threads)
         voice = load_voice(voice_dir(config, args["model_repository"]))
-        runner = acoustic_runner(voice, parameter(config, "runtime", DEFAULT_RUNTIME), threads)
-        self.stage = AcousticStage(voice.config, runner, int(parameter(config, "compute_batch_size", "1")))
+        runner = acoustic_runner(voice, required_parameter(config, "runtime"), threads)
+        self.stage = AcousticStage(voice.config, runner, int(required_parameter(config, "compute_batch_size")))
         self.stage.warm_up()
         self.observer = StageObserver(pb_utils, "acoustic")
 

@@ -5,9 +5,9 @@ import json
 import numpy as np
 import triton_python_backend_utils as pb_utils
 
-from triton_tts.frontend import MAX_PHONEMES, PhonemizedRequest, load_frontend
+from triton_tts.frontend import PhonemizedRequest, load_frontend
 from triton_tts.frontend_request import phonemize_request, requested_format
-from triton_tts.model_config import lexicon_file, parameter, voice_dir
+from triton_tts.model_config import lexicon_file, required_parameter, voice_dir
 from triton_tts.observability import StageObserver, Traced
 from triton_tts.triton_batch import execute_batch
 from triton_tts.voice_config import load_voice_config
@@ -17,7 +17,7 @@ class TritonPythonModel:
     def initialize(self, args: dict) -> None:
         config = json.loads(args["model_config"])
         self.voice_config = load_voice_config(voice_dir(config, args["model_repository"]))
-        max_phonemes = int(parameter(config, "max_phonemes", str(MAX_PHONEMES)))
+        max_phonemes = int(required_parameter(config, "max_phonemes"))
         self.frontend = load_frontend(self.voice_config, lexicon_file(args["model_repository"]), max_phonemes)
         self.observer = StageObserver(pb_utils, "text_frontend")
         self.voices = list(self.voice_config.speakers)

@@ -4,9 +4,9 @@ import json
 
 import triton_python_backend_utils as pb_utils
 
-from triton_tts.model_config import parameter, voice_dir
+from triton_tts.model_config import required_parameter, voice_dir
 from triton_tts.observability import StageObserver, Traced, traced, finish_request, run_traced
-from triton_tts.runtimes import DEFAULT_RUNTIME, vocoder_runner
+from triton_tts.runtimes import vocoder_runner
 from triton_tts.stages import SpokenAudio, VocoderRequest, VocoderStage, set_torch_threads, window_frames_for
 from triton_tts.triton_batch import audio_tensors, execute_batch, optional_scalar
 from triton_tts.voice import load_vocoder
@@ -16,14 +16,14 @@ from triton_tts.voice_config import load_voice_config
 class TritonPythonModel:
     def initialize(self, args: dict) -> None:
         config = json.loads(args["model_config"])
-        threads = int(parameter(config, "threads", "0"))
+        threads = int(required_parameter(config, "threads"))
         set_torch_threads(threads)
         directory = voice_dir(config, args["model_repository"])
         voice_config = load_voice_config(directory)
         mel, self.voices = voice_config.mel, list(voice_config.speakers)
-        vocoder = load_vocoder(parameter(config, "vocoder", "neural"), directory, mel)
-        runner = vocoder_runner(vocoder, parameter(config, "runtime", DEFAULT_RUNTIME), threads)
-        self.stage = VocoderStage(mel, runner, int(parameter(config, "compute_batch_size", "1")), window_frames_for(vocoder))
+        vocoder = load_vocoder(required_parameter(config, "vocoder"), directory, mel)
+        runner = vocoder_runner(vocoder, required_parameter(config, "runtime"), threads)
+        self.stage = VocoderStage(mel, runner, int(required_parameter(config, "compute_batch_size")), window_frames_for(vocoder))
         self.stage.warm_up()
         self.observer = StageObserver(pb_utils, "vocoder")
 

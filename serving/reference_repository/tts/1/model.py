@@ -5,7 +5,7 @@ import json
 import numpy as np
 import triton_python_backend_utils as pb_utils
 
-from triton_tts.model_config import parameter
+from triton_tts.model_config import required_parameter
 from triton_tts.reference import PiperReference, ReferenceRequest
 from triton_tts.triton_batch import execute_batch, optional_scalar
 
@@ -13,7 +13,7 @@ from triton_tts.triton_batch import execute_batch, optional_scalar
 class TritonPythonModel:
     def initialize(self, args: dict) -> None:
         config = json.loads(args["model_config"])
-        self.reference = PiperReference(threads=int(parameter(config, "threads", "1")))
+        self.reference = PiperReference(threads=int(required_parameter(config, "threads")))
         self.reference.synthesize(self.reference.prepare(b"Warm up."))
         self.sample_rate = np.array([[self.reference.sample_rate]], dtype=np.int32)
 
