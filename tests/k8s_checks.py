@@ -418,7 +418,7 @@ def check_lexicon(docs: Docs) -> list[str]:
 
 
 def check_probes(docs: Docs) -> list[str]:
-    """Startup allows minutes of model loading; readiness runs serving.probe; liveness stays on HTTP."""
+    """Startup allows minutes of model loading; readiness runs serving.probe; liveness runs serving.liveness."""
     problems = []
     for sts in of_kind(docs, "StatefulSet"):
         container = main_container(sts)
@@ -436,8 +436,16 @@ def check_probes(docs: Docs) -> list[str]:
         elif readiness.get("timeoutSeconds", 1) <= float(command[len(expected)]):
             problems.append(f"{ident(sts)}: readinessProbe timeoutSeconds must exceed serving.probe's --timeout")
         liveness = container.get("livenessProbe", {})
-        if liveness.get("httpGet", {}).get("path") != "/v2/health/live":
-            problems.append(f"{ident(sts)}: livenessProbe must be httpGet /v2/health/live")
+        if liveness.get("exec", {}).get("command", [])[:3] != ["python3", "-m", "serving.liveness"]:
+            problems.append(f"{ident(sts)}: livenessProbe must exec python3 -m serving.liveness (no request: a slow "
+                            "synthesis must not restart a pod; a dead stage must)")
+        elif liveness.get("timeoutSeconds", 1) < 5:
+            problems.append(f"{ident(sts)}: livenessProbe timeoutSeconds must leave python3 time to start (>= 5)")
+        else:
+            http = next((p["containerPort"] for p in container.get("ports", []) if p.get("name") == "http"), None)
+            url = next((a for a in liveness["exec"]["command"] if a.startswith("http://")), "")
+            if url != f"http://localhost:{http}/v2/health/live":
+                problems.append(f"{ident(sts)}: serving.liveness --url must be http://localhost:{http}/v2/health/live")
     return problems
 
 

@@ -199,7 +199,7 @@ def test_service_name_catches_a_non_headless_service(europe):
 
 
 @pytest.mark.parametrize("mutate", [
-    lambda docs: container(docs)["livenessProbe"]["httpGet"].update(port="admin"),
+    lambda docs: container(docs)["startupProbe"]["httpGet"].update(port="admin"),
     lambda docs: only(docs, "Service", "tts-headless")["spec"]["ports"][0].update(targetPort=9001),
     lambda docs: only(docs, "NetworkPolicy")["spec"]["ingress"][0]["ports"][0].update(port="grcp"),
     lambda docs: container(docs)["ports"][0].update(containerPort=9001),
@@ -275,7 +275,10 @@ def test_gpu_regions_serve_the_gpu_repository(gpu):
     lambda docs: container(docs)["readinessProbe"]["exec"].update(command=["curl", "localhost:8000/v2/health/ready"]),
     lambda docs: container(docs)["readinessProbe"].update(timeoutSeconds=5),
     lambda docs: container(docs)["readinessProbe"]["exec"]["command"].__setitem__(4, "localhost:8000"),
-], ids=["startup-short", "liveness-exec", "readiness-http", "readiness-timeout", "readiness-port"])
+    lambda docs: container(docs).update(livenessProbe={"httpGet": {"path": "/v2/health/live", "port": "http"}}),
+    lambda docs: container(docs)["livenessProbe"]["exec"]["command"].__setitem__(4, "http://localhost:8001/v2/health/live"),
+], ids=["startup-short", "liveness-exec", "readiness-http", "readiness-timeout", "readiness-port", "liveness-http-only",
+        "liveness-port"])
 def test_probes_catch(europe, mutate):
     mutate(europe)
     assert kc.check_probes(europe)
