@@ -46,20 +46,24 @@ def logs(tmp_path: Path) -> str:
                      for path in (tmp_path / "launcher.log", tmp_path / "build" / "tritonserver.log") if path.exists())
 
 
-def frontend_requests(metrics_port: int) -> float:
-    """How many requests the text_frontend stage has run: a whole-response request past it is in flight."""
+def metric(metrics_port: int, series: str) -> float:
+    """The sum of a Prometheus series' samples (`series` with the start of its labels)."""
     text = urllib.request.urlopen(f"http://localhost:{metrics_port}/metrics", timeout=10).read().decode()
-    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines()
-               if line.startswith('nv_inference_count{model="text_frontend"'))
+    return sum(float(line.rsplit(" ", 1)[1]) for line in text.splitlines() if line.startswith(series))
+
+
+FRONTEND_REQUESTS = 'nv_inference_count{model="text_frontend"'  # a whole-response request past it is in flight
+STREAMS_IN_FLIGHT = 'tts_requests_in_progress{stage="tts_stream"'
 
 
 def in_flight_load(url: str, metrics_port: int, outcomes: list[str]) -> list[threading.Thread]:
     """Two whole-response and two streaming requests, each sent before this returns: the clients connect
-    first, and the whole-response requests have passed the text frontend (a slow machine takes its time)."""
+    first, the whole-response requests have passed the text frontend and both streams are in tts_stream (a slow
+    machine takes its time)."""
     clients = [TTSClient(url, retry=RetryPolicy(max_rounds=1)) for _ in range(4)]
     assert all(client.ready() for client in clients)
     sending = [threading.Event() for _ in clients]
-    before = frontend_requests(metrics_port)
+    before = metric(metrics_port, FRONTEND_REQUESTS)
 
     def whole(client: TTSClient, sent: threading.Event) -> None:
         try:
@@ -82,9 +86,9 @@ def in_flight_load(url: str, metrics_port: int, outcomes: list[str]) -> list[thr
     for sent in sending:
         sent.wait(10)
     deadline = time.monotonic() + 10
-    while frontend_requests(metrics_port) < before + 2 and time.monotonic() < deadline:
-        time.sleep(0.05)
-    time.sleep(0.3)  # the streams reach the server
+    while (metric(metrics_port, FRONTEND_REQUESTS) < before + 2 or metric(metrics_port, STREAMS_IN_FLIGHT) < 2) \
+            and time.monotonic() < deadline:
+        time.sleep(0.02)
     return threads
 
 
@@ -110,7 +114,9 @@ def test_sigterm_to_the_launcher_drains_every_request_in_flight_then_exits_0(tmp
         outcomes: list[str] = []
         stopped_s = stop_and_collect(launcher, launcher, in_flight_load(url, metrics, outcomes), tmp_path)
         assert sorted(outcomes) == ["stream ok", "stream ok", "whole ok", "whole ok"], (outcomes, logs(tmp_path))
-        assert stopped_s < 30, logs(tmp_path)  # the pod's terminationGracePeriodSeconds leaves more
+        # Nothing is in flight at SIGTERM, but Triton 2.51 sometimes takes its whole exit timeout to unload
+        # tts_stream; the pod's grace period (60 s) covers the drain (20 s) and that.
+        assert stopped_s < EXIT_TIMEOUT_S + 15, logs(tmp_path)
     finally:
         if launcher.poll() is None:
             launcher.kill()

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import os
 import signal
 import subprocess
 import sys
@@ -126,12 +127,14 @@ def test_leftover_shared_memory_is_removed_only_when_nobody_maps_it(tmp_path, mo
     old = tmp_path / f"{shm.PREFIX}old"
     old.write_bytes(b"x")
     before = shm.regions()
-    new, used = tmp_path / f"{shm.PREFIX}new", tmp_path / f"{shm.PREFIX}used"
-    new.write_bytes(b"x")
-    used.write_bytes(b"x")
+    new, used, starting = (tmp_path / f"{shm.PREFIX}{name}" for name in ("new", "used", "starting"))
+    for region in (new, used, starting):
+        region.write_bytes(b"x")
+    for region in (new, used):
+        os.utime(region, (time.time() - 60, time.time() - 60))
     monkeypatch.setattr(shm, "mapped", lambda: {str(used)})
-    assert shm.remove_leftovers(before) == [new]
-    assert old.exists() and used.exists() and not new.exists()
+    assert shm.remove_leftovers(before) == [new]  # `starting`: another server's, created a moment ago
+    assert old.exists() and used.exists() and starting.exists() and not new.exists()
 
 
 @pytest.mark.slow
