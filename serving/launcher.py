@@ -30,6 +30,7 @@ import psutil
 from serving import model_config, shm
 from serving.paths import DEFAULT_VOICE_DIR, ENSEMBLE_REPOSITORY, REFERENCE_REPOSITORY, REPO, STAGE_REPOSITORY
 from serving.drain import drain
+from serving.liveness import dead_stages
 from serving.probe import probe
 from serving.supervisor import Supervisor
 from serving.triton_args import EXIT_TIMEOUT_S, GrpcTls, triton_args
@@ -230,15 +231,12 @@ class TritonServer:
         raise TimeoutError(f"Triton not ready after {timeout_s:.0f} s ({problem}); see {self.log_path}")
 
     def probe(self) -> str | None:
-        """serving.probe against this server: None when every model is ready and a real request speaks, and
-        (once it was ready) every stage process it started still runs. One dead instance of a stage with two
-        passes the request probe half the time while its share of requests fails."""
+        """serving.probe against this server: None when every model is ready, a real request speaks and no stage
+        process has died (serving.liveness: one dead instance of a stage with two passes the request probe half
+        the time while its share of requests fails)."""
         problem = probe(self.grpc_url, timeout_s=10.0, models=self.options.model_names(), tls=self.options.client_tls())
-        if problem is None and self.started_stubs:
-            alive = sum(_alive(stub) for stub in self._stubs())
-            if alive < len(self.started_stubs):
-                return f"{len(self.started_stubs) - alive} of {len(self.started_stubs)} stage processes are gone"
-        return problem
+        dead = dead_stages(parent=self.process.pid) if problem is None and self.process else []
+        return f"{len(dead)} stage process(es) died (zombies {', '.join(map(str, dead))})" if dead else problem
 
     def exit_code(self) -> int | None:
         """tritonserver's exit status, None while it runs (or before it started)."""
@@ -287,14 +285,6 @@ class TritonServer:
 
     def __exit__(self, *exc) -> None:
         self.stop()
-
-
-def _alive(process: psutil.Process) -> bool:
-    """Running and not a zombie (a killed stage stays one: tritonserver does not reap it)."""
-    try:
-        return process.is_running() and process.status() != psutil.STATUS_ZOMBIE
-    except psutil.NoSuchProcess:
-        return False
 
 
 def parse_instances(values: list[str]) -> dict[str, int]:
