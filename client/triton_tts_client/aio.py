@@ -9,7 +9,6 @@ from typing import AsyncIterator, Sequence
 import grpc
 
 from triton_tts_client import protocol
-from triton_tts_client._proto import inference_pb2 as pb
 from triton_tts_client._proto.inference_pb2_grpc import GRPCInferenceServiceStub
 from triton_tts_client.audio import Audio
 from triton_tts_client.client import make_options, open_channel
@@ -90,10 +89,8 @@ class AsyncTTSClient:
     async def ready(self, models: Sequence[str] = (protocol.TTS_MODEL,)) -> bool:
         """True when an endpoint is ready and so is each of `models` (default: the `tts` model)."""
         try:
-            if not (await self._call("ServerReady", pb.ServerReadyRequest(), None)).ready:
-                return False
-            for model in models:
-                if not (await self._call("ModelReady", pb.ModelReadyRequest(name=model), None)).ready:
+            for method, request in protocol.readiness_requests(models):
+                if not (await self._call(method, request, None)).ready:
                     return False
         except TTSError:
             return False

@@ -10,7 +10,6 @@ from typing import Iterator, Sequence
 import grpc
 
 from triton_tts_client import protocol
-from triton_tts_client._proto import inference_pb2 as pb
 from triton_tts_client._proto.inference_pb2_grpc import GRPCInferenceServiceStub
 from triton_tts_client.audio import Audio
 from triton_tts_client.errors import TTSError
@@ -116,10 +115,8 @@ class TTSClient:
     def ready(self, models: Sequence[str] = (protocol.TTS_MODEL,)) -> bool:
         """True when an endpoint is ready and so is each of `models` (default: the `tts` model)."""
         try:
-            if not (self._call("ServerReady", pb.ServerReadyRequest(), None)).ready:
-                return False
-            for model in models:
-                if not (self._call("ModelReady", pb.ModelReadyRequest(name=model), None)).ready:
+            for method, request in protocol.readiness_requests(models):
+                if not (self._call(method, request, None)).ready:
                     return False
         except TTSError:
             return False

@@ -8,7 +8,7 @@ from __future__ import annotations
 import struct
 import uuid
 from dataclasses import replace
-from typing import Callable, Iterator
+from typing import Callable, Iterator, Sequence
 
 import grpc
 import numpy as np
@@ -154,3 +154,8 @@ def voices_request() -> pb.ModelInferRequest:
 def parse_voices(response: pb.ModelInferResponse) -> list[str]:
     _, raw = _outputs(response)["VOICES"]
     return [v.decode("utf-8") for v in parse_bytes_tensor(raw)]
+
+
+def readiness_requests(models: Sequence[str]) -> list[tuple[str, object]]:
+    """The (method, request) calls whose answers must all be `ready`: the server's, then each model's."""
+    return [("ServerReady", pb.ServerReadyRequest()), *(("ModelReady", pb.ModelReadyRequest(name=m)) for m in models)]
