@@ -221,14 +221,21 @@ class TritonServer:
             if self.process and self.process.poll() == 0:
                 raise ServerStopped(f"tritonserver was asked to stop before it was ready; see {self.log_path}")
             if self.process and self.process.poll() is not None:
-                raise RuntimeError(f"tritonserver exited with {self.process.returncode}; see {self.log_path}")
+                raise RuntimeError(f"tritonserver exited with {self.process.returncode}; see {self.log_path}, which ends:\n{self.log_tail()}")
             problem = self.probe()
             if problem is None:
                 self.started_stubs = self._stubs()  # known while tritonserver lives: a crash orphans them
                 return
             time.sleep(1.0)
         self.stop()
-        raise TimeoutError(f"Triton not ready after {timeout_s:.0f} s ({problem}); see {self.log_path}")
+        raise TimeoutError(f"Triton not ready after {timeout_s:.0f} s ({problem}); see {self.log_path}, which ends:\n{self.log_tail()}")
+
+    def log_tail(self, lines: int = 20) -> str:
+        """The server's last log lines (why it stopped: a build directory may be gone once the error is read)."""
+        try:
+            return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
+        except OSError as exc:
+            return f"(no log: {exc})"
 
     def probe(self) -> str | None:
         """serving.probe against this server: None when every model is ready, a real request speaks and no stage
