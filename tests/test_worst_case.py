@@ -2,8 +2,8 @@
 INVALID_ARGUMENT, and every stage's peak memory (VmHWM from /proc) within its budget.
 
 Budgets: the CPU pod's memory limit is 6 GiB (k8s/components/cpu/cpu-resources.patch.yaml, /dev/shm counted in
-it) for six stage processes (frontend, acoustic, two vocoder instances, voices, tts_stream) and tritonserver. A stage
-peaking at 1 GiB leaves room for the others and for concurrent requests; before sentences were cut into rows of at most 400 tokens, one 2,000-character
+it) for seven stage processes (frontend, two acoustic and two vocoder instances, voices, tts_stream) and tritonserver.
+A stage peaking at 1 GiB leaves room for the others and for concurrent requests; before sentences were cut into rows of at most 400 tokens, one 2,000-character
 sentence took the acoustic stage past 4 GB.
 """
 

@@ -29,6 +29,7 @@ from triton_tts.errors import InvalidRequest, Unavailable
 from triton_tts.frontend import PhonemizedRequest, TextFrontend
 from triton_tts.frontend_request import phonemize_request, requested_format
 from triton_tts.observability import StageObserver, finish_request, log_request, request_id_of
+from triton_tts.stage_queue import StageQueue
 from triton_tts.streaming import ChunkPlanner, ChunkSchedule
 from triton_tts.triton_batch import audio_tensors
 
@@ -61,14 +62,23 @@ class Stream:
 
     request_id: str
     sender: Any
+    arrived: float
     chunks_sent: int = 0
+    first_sent_at: float = 0.0
+    audio_sent_s: float = 0.0
+
+    def priority(self) -> tuple[int, float]:
+        """The StageQueue order of this stream's next stage call: a stream whose listener still hears nothing
+        first (in order of arrival), then started streams by when their listener, playing from the first
+        chunk on, runs out of audio."""
+        return (0, self.arrived) if self.chunks_sent == 0 else (1, self.first_sent_at + self.audio_sent_s)
 
 
 class StreamingSynthesis:
     """Runs streaming requests, each as its own coroutine; shares only the frontend and the metrics."""
 
     def __init__(self, pb_utils: Any, frontend: TextFrontend, hop_length: int, sample_rate: int, schedule: ChunkSchedule,
-                 max_streams: int = 64) -> None:
+                 max_streams: int, calls_in_flight: dict[str, int]) -> None:
         self.pb = pb_utils
         self.frontend = frontend
         self.voices = list(frontend.config.speakers)
@@ -78,6 +88,7 @@ class StreamingSynthesis:
         self.observer = StageObserver(pb_utils, "tts_stream")
         self.max_streams = max_streams
         self.in_flight = 0  # streams being answered (one event loop thread: no lock)
+        self.stages = {stage: StageQueue(calls_in_flight[stage]) for stage in ("acoustic", "vocoder")}
 
     async def run(self, request: Any) -> None:
         """Answer `request`, counted in the in-progress gauge while it runs (serving.drain waits for it); past
@@ -97,7 +108,7 @@ class StreamingSynthesis:
     async def _answer(self, request: Any) -> None:
         """Answer `request` on its response sender: AUDIO chunks, then an empty final response (or one error)."""
         arrived = time.perf_counter()
-        stream, voice = Stream(request_id_of(request), request.get_response_sender()), "unknown"
+        stream, voice = Stream(request_id_of(request), request.get_response_sender(), arrived), "unknown"
         sender = stream.sender
         try:
             try:
@@ -119,8 +130,10 @@ class StreamingSynthesis:
                     self.pb.Tensor("WORD_TIMES", np.array([t for _, t in words], dtype=np.float32).reshape(1, -1, 2)),
                 ]))
                 if stream.chunks_sent == 0:
-                    self.observer.metrics.first_audio(voice, time.perf_counter() - arrived)
+                    stream.first_sent_at = time.perf_counter()
+                    self.observer.metrics.first_audio(voice, stream.first_sent_at - arrived)
                 stream.chunks_sent, samples = stream.chunks_sent + 1, samples + audio.size
+                stream.audio_sent_s = samples / self.rate
             sender.send(flags=self.pb.TRITONSERVER_RESPONSE_COMPLETE_FINAL)
             self.observer.metrics.streamed(voice, stream.chunks_sent)
             finish_request(self.observer, item, self.voices, samples / self.rate)
@@ -191,19 +204,21 @@ class StreamingSynthesis:
         return audio[0]
 
     async def _infer(self, model: str, stream: Stream, inputs: list[Any], outputs: list[str]) -> list[np.ndarray]:
-        """One BLS call; checked for cancellation first, so a cancelled request stops at its next stage call.
-        A stage whose queue is full refuses a stream that has sent no audio yet (StageBusy); a started one
-        waits for room. The outputs are copied out of the response's shared memory, freed with the response."""
-        while True:
-            self._check(stream.sender)
-            response = await self.pb.InferenceRequest(
-                model_name=model, inputs=inputs, requested_output_names=outputs, request_id=stream.request_id
-            ).async_exec()
-            if not (response.has_error() and QUEUE_FULL_MESSAGE in response.error().message()):
-                break
-            if stream.chunks_sent == 0:
-                raise StageBusy(f"the server is busy ({model}'s queue is full): retry, or send it to another server")
-            await asyncio.sleep(QUEUE_FULL_RETRY_S)
+        """One BLS call, in its turn among the streams' calls to `model` (StageQueue: earliest deadline first);
+        checked for cancellation first, so a cancelled request stops at its next stage call. A stage whose
+        queue is full refuses a stream that has sent no audio yet (StageBusy); a started one waits for room.
+        The outputs are copied out of the response's shared memory, freed with the response."""
+        async with self.stages[model].turn(stream.priority()):
+            while True:
+                self._check(stream.sender)
+                response = await self.pb.InferenceRequest(
+                    model_name=model, inputs=inputs, requested_output_names=outputs, request_id=stream.request_id
+                ).async_exec()
+                if not (response.has_error() and QUEUE_FULL_MESSAGE in response.error().message()):
+                    break
+                if stream.chunks_sent == 0:
+                    raise StageBusy(f"the server is busy ({model}'s queue is full): retry, or send it to another server")
+                await asyncio.sleep(QUEUE_FULL_RETRY_S)
         if response.has_error():
             message = response.error().message()
             if any(m in message for m in STOPPING_MESSAGES):

@@ -24,8 +24,11 @@ class TritonPythonModel:
             float(required_parameter(config, "chunk_growth")),
             int(required_parameter(config, "max_chunk_frames")),
         )
-        self.synthesis = StreamingSynthesis(pb_utils, frontend, voice.mel.hop_length, voice.mel.sample_rate, schedule,
-                                            max_streams=int(required_parameter(config, "max_streams")))
+        self.synthesis = StreamingSynthesis(
+            pb_utils, frontend, voice.mel.hop_length, voice.mel.sample_rate, schedule,
+            max_streams=int(required_parameter(config, "max_streams")),
+            calls_in_flight={stage: int(required_parameter(config, f"{stage}_calls_in_flight")) for stage in ("acoustic", "vocoder")},
+        )
 
     async def execute(self, requests: list) -> None:
         await asyncio.gather(*(self.synthesis.run(request) for request in requests))
