@@ -44,15 +44,16 @@ def make_batches(utterances: list[Utterance], max_frames: int, rng: random.Rando
     return batches
 
 
-def collate(utterances: list[Utterance], inventory: PhonemeInventory) -> dict[str, torch.Tensor]:
-    """Pad one batch: ids, lengths, speakers, durations (B, T); mel (B, n_mels, F) and frame lengths."""
+def collate(utterances: list[Utterance], inventory: PhonemeInventory, log_floor: float) -> dict[str, torch.Tensor]:
+    """Pad one batch: ids, lengths, speakers, durations (B, T); mel (B, n_mels, F, padded with the log of the
+    mel config's floor: silence) and frame lengths."""
     speakers = list(SPEAKERS)
     ids = [torch.tensor(inventory.ids(u.tokens)) for u in utterances]
     if any(len(i) != len(u.tokens) for i, u in zip(ids, utterances)):
         raise ValueError("every training token must be in the inventory")
     mels = [u.mel.float() for u in utterances]
     n_mels, max_frames = mels[0].shape[0], max(m.shape[1] for m in mels)
-    mel = torch.full((len(mels), n_mels, max_frames), math.log(1e-5))
+    mel = torch.full((len(mels), n_mels, max_frames), math.log(log_floor))
     for k, m in enumerate(mels):
         mel[k, :, : m.shape[1]] = m
     return {
@@ -79,12 +80,12 @@ def losses(model: AcousticModel, batch: dict[str, torch.Tensor]) -> tuple[torch.
 
 
 @torch.inference_mode()
-def validate(model: AcousticModel, utterances: list[Utterance], inventory: PhonemeInventory) -> dict[str, float]:
+def validate(model: AcousticModel, utterances: list[Utterance], inventory: PhonemeInventory, log_floor: float) -> dict[str, float]:
     model.eval()
     totals = [0.0, 0.0]
     batches = make_batches(utterances, 8000, random.Random(0))
     for indices in batches:
-        mel_loss, duration_loss = losses(model, collate([utterances[i] for i in indices], inventory))
+        mel_loss, duration_loss = losses(model, collate([utterances[i] for i in indices], inventory, log_floor))
         totals[0] += mel_loss.item() / len(batches)
         totals[1] += duration_loss.item() / len(batches)
     model.train()
@@ -110,7 +111,7 @@ def train(data_dir: Path, run_dir: Path, recipe: Recipe, threads: int = 2) -> tu
     while step < recipe.steps:
         if not batches:
             batches = make_batches(train_set, recipe.max_frames_per_batch, rng)
-        batch = collate([train_set[i] for i in batches.pop()], inventory)
+        batch = collate([train_set[i] for i in batches.pop()], inventory, recipe.mel.log_floor)
         for group in optimizer.param_groups:
             group["lr"] = learning_rate(step, recipe.learning_rate, recipe.warmup_steps, recipe.steps)
         mel_loss, duration_loss = losses(model, batch)
@@ -126,7 +127,7 @@ def train(data_dir: Path, run_dir: Path, recipe: Recipe, threads: int = 2) -> tu
             batches = []  # the epoch's remaining order is not checkpointed: restart it after a resume, too
             save_checkpoint(run_dir, model, optimizer, step, history, started, rng)
     progress.close()
-    metrics = validate(model, validation_set, inventory)
+    metrics = validate(model, validation_set, inventory, recipe.mel.log_floor)
     logger.info("validation: %s", metrics)
     provenance = {
         "corpus_hash": data_hash(data_dir),
