@@ -5,7 +5,7 @@ import pytest
 
 from tests.conftest import DEFAULT_VOICE_DIR
 from triton_tts.pipeline import vocode, vocode_windowed
-from triton_tts.streaming import ChunkSchedule, stream_audio
+from triton_tts.streaming import ChunkPlanner, ChunkSchedule, stream_audio
 from triton_tts.voice import load_neural_vocoder
 from triton_tts.voice_config import MelConfig
 
@@ -63,3 +63,29 @@ def test_no_mels_give_no_chunks_and_bad_schedules_are_refused(vocoder) -> None:
     assert streamed(vocoder, [], ChunkSchedule()) == []
     with pytest.raises(ValueError, match="invalid chunk schedule"):
         ChunkSchedule(first_frames=0)
+
+
+def planned(vocoder, lengths: list[int], schedule: ChunkSchedule, seed: int = 0) -> tuple[list[int], np.ndarray, np.ndarray]:
+    """As the server plans: every mel added, then finish() at once. (chunk frames, joined audio, whole audio)"""
+    rng = np.random.default_rng(seed)
+    mels = [rng.normal(-5.0, 2.0, (80, n)).astype(np.float32) for n in lengths]
+    planner = ChunkPlanner(vocoder.mel.hop_length, schedule)
+    for mel in mels:
+        planner.add(mel)
+    planner.finish()
+    chunks = []
+    while (chunk := planner.next_chunk()) is not None:
+        chunks.append(vocode(vocoder, [chunk.mel], vocoder.mel.log_floor)[0][chunk.start : chunk.end])
+    return [c.size // 256 for c in chunks], np.concatenate(chunks), whole_audio(vocoder, mels)
+
+
+@pytest.mark.parametrize("lengths, max_frames, sizes", [
+    ([700], 1024, [24, 96, 579]),  # the 195 frames left after 384 join the third chunk
+    ([260], 1024, [24, 235]),  # a 3 s sentence: two chunks, not three
+    ([700], 500, [24, 96, 384, 195]),  # unless the chunk would outgrow max_frames
+    ([60], 1024, [24, 35]),  # the first chunk stays small
+])
+def test_a_short_last_piece_joins_the_chunk_before_it_once_the_end_is_known(vocoder, lengths, max_frames, sizes) -> None:
+    chunk_frames, joined, whole = planned(vocoder, lengths, ChunkSchedule(24, 4.0, max_frames))
+    assert chunk_frames == sizes
+    assert np.abs(joined - whole).max() <= 1e-4

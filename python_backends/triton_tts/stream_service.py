@@ -176,6 +176,8 @@ class StreamingSynthesis:
                 words += [(phonemized.words[k], (t + start).tolist()) for k, t in zip(in_sentence, times)]
                 frames_so_far += mel.shape[1]
                 planner.add(mel)
+                if index == len(segments) - 1:
+                    planner.finish()  # known now, not when the next pull finds nothing: a short tail joins its chunk
             chunk = planner.next_chunk()
             if chunk is None:
                 return

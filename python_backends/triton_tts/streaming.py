@@ -60,7 +60,8 @@ class ChunkPlanner:
         self.known += mel.shape[1]
 
     def finish(self) -> None:
-        """No more mels: the last chunk may end at the last frame."""
+        """No more mels: the last chunk may end at the last frame. Called as soon as the last mel is added
+        (the server knows its sentence count), a short last piece joins the chunk before it."""
         self.finished = True
 
     def needs_more(self) -> bool:
@@ -72,6 +73,8 @@ class ChunkPlanner:
         end = min(self._wanted(), self.known - 1)
         if end <= self.emitted:
             return None
+        if self.finished and self.chunks > 0 and self._rest_fits(end):
+            end = self.known - 1  # one call instead of a short last one: a BLS round trip and its context saved
         window = np.concatenate(self.kept, axis=1) if len(self.kept) > 1 else self.kept[0]
         first, last = max(0, self.emitted - self.context), min(self.known, end + self.context + 1)
         chunk = Chunk(window[:, first - self.offset : last - self.offset], (self.emitted - first) * self.hop_length, (end - first) * self.hop_length)
@@ -79,6 +82,12 @@ class ChunkPlanner:
         keep_from = max(0, end - self.context)
         self.kept, self.offset = [window[:, keep_from - self.offset :]], keep_from
         return chunk
+
+    def _rest_fits(self, end: int) -> bool:
+        """After a chunk ending at `end`, what is left is shorter than the next chunk would be, and this chunk
+        with it stays within max_frames (never the first chunk: it stays small for the first audio)."""
+        rest = self.known - 1 - end
+        return 0 < rest < self.schedule.frames(self.chunks + 1) and self.known - 1 - self.emitted <= self.schedule.max_frames
 
     def _wanted(self) -> int:
         return self.emitted + self.schedule.frames(self.chunks)
