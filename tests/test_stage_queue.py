@@ -34,14 +34,14 @@ def test_waiting_calls_start_earliest_deadline_first() -> None:
     queue, started = StageQueue(limit=2), []
     asyncio.run(_calls(queue, [5.0, 4.0, 9.0, 1.0, 7.0, 1.0, 3.0], started))
     assert started == [5.0, 4.0, 1.0, 1.0, 3.0, 7.0, 9.0]  # the first two went straight in
-    assert queue.in_flight == 0 and queue.waiting == 0
+    assert queue.in_flight == 0 and not queue._waiting
 
 
 def test_a_cancelled_waiter_gives_up_its_place_and_loses_no_slot() -> None:
     queue, started = StageQueue(limit=1), []
     asyncio.run(_calls(queue, [1.0, 2.0, 3.0, 4.0], started, cancel={1, 2}))
     assert started == [1.0, 4.0]
-    assert queue.in_flight == 0 and queue.waiting == 0
+    assert queue.in_flight == 0 and not queue._waiting
 
 
 def test_a_limit_below_one_is_refused() -> None:

@@ -57,7 +57,3 @@ class StageQueue:
             heapq.heappop(self._waiting)[2].set_result(None)
         else:
             self.in_flight -= 1
-
-    @property
-    def waiting(self) -> int:
-        return len(self._waiting)

@@ -206,7 +206,7 @@ class StreamingSynthesis:
         return audio[0]
 
     async def _infer(self, model: str, stream: Stream, inputs: list[Any], outputs: list[str]) -> list[np.ndarray]:
-        """One BLS call, in its turn among the streams' calls to `model` (StageQueue: earliest deadline first);
+        """One BLS call, in its turn among the streams' calls to `model` (StageQueue: first audio first);
         checked for cancellation first, so a cancelled request stops at its next stage call. A stage whose
         queue is full refuses a stream that has sent no audio yet (StageBusy); a started one waits for room.
         The outputs are copied out of the response's shared memory, freed with the response."""
