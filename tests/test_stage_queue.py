@@ -56,3 +56,28 @@ def test_streams_still_silent_go_first_then_by_when_their_listener_runs_out() ->
     playing_short = Stream("d", None, arrived=2.0, chunks_sent=1, first_sent_at=3.0, audio_sent_s=0.3)
     order = sorted([playing_long, silent_late, playing_short, silent_early], key=Stream.priority)
     assert [s.request_id for s in order] == ["b", "a", "d", "c"]
+
+
+def test_a_waiter_cancelled_as_a_slot_frees_ends_cancelled_and_the_slot_goes_on() -> None:
+    async def scenario() -> tuple[list, list]:
+        queue, started, release = StageQueue(limit=1), [], asyncio.Event()
+
+        async def call(priority: float, hold: bool = False) -> None:
+            async with queue.turn((priority,)):
+                started.append(priority)
+                if hold:
+                    await release.wait()
+
+        holder = asyncio.create_task(call(0.0, hold=True))
+        await asyncio.sleep(0)
+        first, second = asyncio.create_task(call(1.0)), asyncio.create_task(call(2.0))
+        await asyncio.sleep(0)
+        first.cancel()  # its wait ends cancelled while the slot is about to free
+        release.set()
+        results = await asyncio.gather(holder, first, second, return_exceptions=True)
+        assert queue.in_flight == 0 and not queue._waiting
+        return started, [type(r).__name__ for r in results]
+
+    started, outcomes = asyncio.run(scenario())
+    assert started == [0.0, 2.0]
+    assert outcomes == ["NoneType", "CancelledError", "NoneType"]

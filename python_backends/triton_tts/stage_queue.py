@@ -41,9 +41,9 @@ class StageQueue:
             try:
                 await ready  # the slot is handed over with in_flight already counted
             except asyncio.CancelledError:
-                if ready.done():
+                if ready.done() and not ready.cancelled():
                     self._release()  # handed over as this call was cancelled: pass it on
-                else:
+                elif entry in self._waiting:
                     self._waiting.remove(entry)
                     heapq.heapify(self._waiting)
                 raise
@@ -53,7 +53,10 @@ class StageQueue:
             self._release()
 
     def _release(self) -> None:
-        if self._waiting:
-            heapq.heappop(self._waiting)[2].set_result(None)
-        else:
-            self.in_flight -= 1
+        """Hand this slot to the first waiting call still waiting (one whose wait was cancelled is skipped)."""
+        while self._waiting:
+            ready = heapq.heappop(self._waiting)[2]
+            if not ready.done():
+                ready.set_result(None)
+                return
+        self.in_flight -= 1
