@@ -136,15 +136,16 @@ def generate(out: Path, profiles: Path | None = None) -> None:
     frontend = out / "text_frontend"
     shutil.copytree(STAGE_REPOSITORY / "text_frontend", frontend, ignore=shutil.ignore_patterns("__pycache__"))
     (frontend / "config.pbtxt").write_text(frontend_config((frontend / "config.pbtxt").read_text()))
+    shutil.copytree(TRIM_STAGE, out / TRIM_STAGE.name, ignore=shutil.ignore_patterns("__pycache__"))
+    models = {name: model_config.read(out / name / "config.pbtxt") for name in (frontend.name, TRIM_STAGE.name)}
     for stage in STAGES:
+        models[stage.name] = engine_config(stage)
         (out / stage.name / "1").mkdir(parents=True)
-        (out / stage.name / "config.pbtxt").write_text(_engine_header(stage) + model_config.dump(engine_config(stage)))
+        (out / stage.name / "config.pbtxt").write_text(_engine_header(stage) + model_config.dump(models[stage.name]))
         (out / stage.name / "1" / "model.plan").symlink_to(f"{ENGINE_DIR}/{stage.name}.plan")
         if profiles is not None:
             profiles.mkdir(parents=True, exist_ok=True)
             (profiles / f"{stage.name}.profile").write_text(stage.profile())
-    shutil.copytree(TRIM_STAGE, out / TRIM_STAGE.name, ignore=shutil.ignore_patterns("__pycache__"))
-    models = {path.parent.name: model_config.read(path) for path in out.glob("*/config.pbtxt")}
     (out / "tts" / "1").mkdir(parents=True)
     (out / "tts" / "config.pbtxt").write_text(ensemble_config((ENSEMBLE_REPOSITORY / "tts" / "config.pbtxt").read_text(), models))
 

@@ -107,8 +107,7 @@ class StreamingSynthesis:
 
     async def _answer(self, request: Any) -> None:
         """Answer `request` on its response sender: AUDIO chunks, then an empty final response (or one error)."""
-        arrived = time.perf_counter()
-        stream, voice = Stream(request_id_of(request), request.get_response_sender(), arrived), "unknown"
+        stream, voice = Stream(request_id_of(request), request.get_response_sender(), time.perf_counter()), "unknown"
         sender = stream.sender
         try:
             try:
@@ -131,7 +130,7 @@ class StreamingSynthesis:
                 ]))
                 if stream.chunks_sent == 0:
                     stream.first_sent_at = time.perf_counter()
-                    self.observer.metrics.first_audio(voice, stream.first_sent_at - arrived)
+                    self.observer.metrics.first_audio(voice, stream.first_sent_at - stream.arrived)
                 stream.chunks_sent, samples = stream.chunks_sent + 1, samples + audio.size
                 stream.audio_sent_s = samples / self.rate
             sender.send(flags=self.pb.TRITONSERVER_RESPONSE_COMPLETE_FINAL)
