@@ -1,8 +1,12 @@
-"""The acoustic model: batch invariance under padding, pace scaling, a loop-free length regulator."""
+"""The acoustic model: batch invariance under padding, pace scaling, a loop-free length regulator, the post-filter."""
 
+import dataclasses
+import json
+
+import pytest
 import torch
 
-from triton_tts.acoustic import AcousticInference, AcousticModel, length_regulate
+from triton_tts.acoustic import AcousticInference, AcousticModel, MelPostfilter, length_regulate
 from triton_tts.voice_config import AcousticConfig
 from triton_tts.pipeline import AcousticInput, generate_mels, pad_ids
 
@@ -52,3 +56,33 @@ def test_pace_scales_durations() -> None:
     assert abs(fast - normal / 2) <= len(ids[0]) / 2 and abs(slow - normal * 2) <= len(ids[0])
     _, frame_lengths, _ = model(ids, lengths, speakers, pace=paces)
     assert frame_lengths[1] < frame_lengths[0] < frame_lengths[2]
+
+
+def test_postfilter_sharpens_across_bins_and_keeps_flat_frames() -> None:
+    mel = torch.randn(2, 80, 7)
+    kernel, gain = (1.0, 2.0, 3.0, 2.0, 1.0), 1.5
+    sharpened = MelPostfilter(80, kernel, gain)(mel)
+    padded = torch.nn.functional.pad(mel.transpose(1, 2), (2, 2), mode="replicate")  # edge bins repeated
+    blur = torch.nn.functional.conv1d(padded.reshape(-1, 1, 84), torch.tensor(kernel)[None, None] / 9.0).reshape(2, 7, 80)
+    torch.testing.assert_close(sharpened, mel + gain * (mel - blur.transpose(1, 2)), atol=1e-5, rtol=1e-5)
+    silence = torch.full((1, 80, 3), -11.5)
+    torch.testing.assert_close(MelPostfilter(80, kernel, gain)(silence), silence)
+
+
+@torch.inference_mode()
+def test_served_mels_are_the_model_mels_post_filtered() -> None:
+    model = small_model()
+    ids, lengths, speakers, paces = pad_ids([AcousticInput(list(range(1, 12)), speaker=0)])
+    plain, _, _ = AcousticInference(model)(ids, lengths, speakers, paces)
+    model.config = dataclasses.replace(model.config, postfilter_kernel=(1.0, 2.0, 1.0), postfilter_gain=2.0)
+    filtered, _, _ = AcousticInference(model)(ids, lengths, speakers, paces)
+    torch.testing.assert_close(filtered, MelPostfilter(model.config.n_mels, (1.0, 2.0, 1.0), 2.0)(plain))
+    assert not torch.allclose(filtered, plain)
+
+
+def test_postfilter_settings_round_trip_and_are_checked() -> None:
+    config = AcousticConfig(n_tokens=5, n_speakers=1, postfilter_kernel=(1.0, 2.0, 1.0), postfilter_gain=1.5)
+    assert AcousticConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
+    assert AcousticConfig.from_dict({"n_tokens": 5, "n_speakers": 1}).postfilter_gain == 0.0  # older voices: none
+    with pytest.raises(ValueError, match="odd length"):
+        AcousticConfig(postfilter_kernel=(1.0, 1.0), postfilter_gain=1.0)

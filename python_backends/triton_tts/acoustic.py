@@ -176,6 +176,39 @@ class AcousticModel(nn.Module):
         return torch.round(frames).long() * mask
 
 
+class MelPostfilter(nn.Module):
+    """Sharpens each frame across mel bins: mel + gain * (mel - blur(mel)), as one fixed (n_mels, n_mels) matrix.
+
+    Why: trained with L1 towards the teacher's mels, the student predicts their average, whose ripple across
+    bins (the harmonics) is about half the teacher's; the vocoder then hears a blurred spectrum. Raising that
+    contrast is the post-filter of statistical parametric synthesis; its kernel and gain were chosen by a MOS
+    predictor on validation sentences (training/postfilter.py, docs/voice.md). Each frame alone, so batching,
+    padding and streaming are unaffected. Bins past the edges repeat the edge bin.
+    """
+
+    def __init__(self, n_mels: int, kernel: tuple[float, ...], gain: float) -> None:
+        super().__init__()
+        weights = torch.tensor(kernel, dtype=torch.float64) / sum(kernel)
+        half = len(kernel) // 2
+        blur = torch.zeros(n_mels, n_mels, dtype=torch.float64)
+        for row in range(n_mels):
+            for offset, weight in enumerate(weights):
+                blur[row, min(max(row + offset - half, 0), n_mels - 1)] += weight
+        identity = torch.eye(n_mels, dtype=torch.float64)
+        self.register_buffer("matrix", (identity + gain * (identity - blur)).float(), persistent=False)
+
+    def forward(self, mel: torch.Tensor) -> torch.Tensor:
+        """(B, n_mels, F) -> the same shape."""
+        return torch.matmul(self.matrix, mel)
+
+
+def postfilter_for(config: AcousticConfig) -> nn.Module:
+    """The voice's post-filter, or none (older voices, gain 0)."""
+    if not config.postfilter_gain:
+        return nn.Identity()
+    return MelPostfilter(config.n_mels, config.postfilter_kernel, config.postfilter_gain)
+
+
 class AcousticInference(nn.Module):
     """The serving signature: (ids, lengths, speakers, pace) -> (log-mel, frame lengths, frames per token), the
     durations predicted (they are returned too: word timestamps are exact because they made the audio).
@@ -186,7 +219,8 @@ class AcousticInference(nn.Module):
     def __init__(self, model: AcousticModel) -> None:
         super().__init__()
         self.model = model
+        self.postfilter = postfilter_for(model.config)
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor, speakers: torch.Tensor, pace: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         mel, frame_lengths, _, durations = self.model.run(ids, lengths, speakers, pace=pace)
-        return mel, frame_lengths, durations
+        return self.postfilter(mel), frame_lengths, durations

@@ -62,10 +62,18 @@ class AcousticConfig:
     decoder_layers: int = 3
     duration_filter: int = 128
     dropout: float = 0.1
+    # Serving's post-filter across mel bins (triton_tts.acoustic.MelPostfilter); gain 0: none. Not trained:
+    # chosen after training by training/postfilter.py.
+    postfilter_kernel: tuple[float, ...] = ()
+    postfilter_gain: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.postfilter_gain and (len(self.postfilter_kernel) % 2 != 1 or sum(self.postfilter_kernel) <= 0):
+            raise ValueError(f"postfilter_kernel must have an odd length and a positive sum, got {self.postfilter_kernel}")
 
     @classmethod
     def from_dict(cls, data: dict) -> "AcousticConfig":
-        return cls(**data)
+        return cls(**{**data, "postfilter_kernel": tuple(data.get("postfilter_kernel", ()))})
 
     def to_dict(self) -> dict:
         return asdict(self)
