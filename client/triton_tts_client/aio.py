@@ -66,11 +66,12 @@ class AsyncTTSClient:
                 await sent_all.wait()  # hold the request side open until the responses are read
 
             call = self._stub(endpoint).ModelStreamInfer(requests(), timeout=attempts.remaining(), metadata=self.options.metadata)
-            attempt = StreamAttempt(attempts, endpoint, encoding)
+            attempt, finished = StreamAttempt(attempts, endpoint, encoding), False
             try:
                 async for message in call:
                     chunk = attempt.chunk(message)
                     if chunk is None:
+                        finished = True
                         return
                     yield chunk
                 raise attempt.unfinished()
@@ -79,8 +80,11 @@ class AsyncTTSClient:
             except TryNextEndpoint:
                 pass
             finally:
-                sent_all.set()
-                call.cancel()
+                sent_all.set()  # half-closes the request side: after the final response the server ends the call
+                if finished:
+                    await _wait_for_end(call)
+                else:
+                    call.cancel()
         raise attempts.exhausted()
 
     async def voices(self) -> list[str]:
@@ -106,3 +110,12 @@ class AsyncTTSClient:
 
     async def __aexit__(self, *exc) -> None:
         await self.close()
+
+
+async def _wait_for_end(call: grpc.aio.StreamStreamCall) -> None:
+    """As client._wait_for_end: let the server end a finished stream (a cancel leaks in tritonserver 2.51)."""
+    try:
+        async for _ in call:
+            pass
+    except grpc.RpcError:
+        pass
