@@ -77,7 +77,8 @@ def test_concurrent_streams_and_a_bad_one_do_not_disturb_each_other(client) -> N
 
 
 def vocoder_calls(triton_server) -> float:
-    return metric(triton_server, "nv_inference_count", 'model="vocoder"')
+    """tts_stream's calls into its in-process vocoder."""
+    return metric(triton_server, "tts_stage_compute_seconds_count", 'stage="tts_stream_vocoder"')
 
 
 def wait_for_cancellations(triton_server, count: float) -> None:

@@ -17,6 +17,6 @@ N_MELS = 80  # mel bins between the acoustic model and the vocoder (a voice's Me
 # A long mel is vocoded in windows with more context than that on both sides and the centres are joined: the
 # same audio (to float rounding), with memory bounded by the window instead of the request. 21 + 4 + 1 frame
 # of margin: measured on the shipped vocoder, chunks joined with 26 (or even 20) frames of context differ from
-# the whole mel's audio by 3e-7, with 16 by 3e-4. Streaming pays this context on every chunk, so it is no larger.
+# the whole mel's audio by 3e-7, with 16 by 3e-4. (Streaming pays no context: its vocoder keeps state, vocoder_stream.)
 VOCODER_CONTEXT_FRAMES = 26
 VOCODER_WINDOW_FRAMES = 2048

@@ -87,9 +87,12 @@ class ConvNeXtBlock(nn.Module):
         self.scale = nn.Parameter(torch.full((c.dim,), 1.0 / c.layers))
 
     def forward(self, x: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
-        y = self.depthwise(x * keep).transpose(1, 2)
-        y = self.project(F.gelu(self.expand(self.norm(y))))
-        return x + (self.scale * y).transpose(1, 2)
+        return x + self.update(self.depthwise(x * keep))
+
+    def update(self, mixed: torch.Tensor) -> torch.Tensor:
+        """The residual update from the depthwise convolution's output (B, dim, F): per frame."""
+        y = self.project(F.gelu(self.expand(self.norm(mixed.transpose(1, 2)))))
+        return (self.scale * y).transpose(1, 2)
 
 
 class NeuralVocoder(nn.Module):

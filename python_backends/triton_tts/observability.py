@@ -131,9 +131,10 @@ class StageMetrics:
     def failed(self) -> None:
         self._metric("failed", stage=self.stage).increment(1)
 
-    def batch(self, size: int, seconds: float) -> None:
-        self._metric("batch", BATCH_BUCKETS, stage=self.stage).observe(size)
-        self._metric("compute", COMPUTE_BUCKETS, stage=self.stage).observe(seconds)
+    def batch(self, size: int, seconds: float, stage: str | None = None) -> None:
+        """One compute call of this stage, or of `stage` when this process runs another's work (tts_stream's vocoder)."""
+        self._metric("batch", BATCH_BUCKETS, stage=stage or self.stage).observe(size)
+        self._metric("compute", COMPUTE_BUCKETS, stage=stage or self.stage).observe(seconds)
 
     def accepted(self, voice: str, characters: int, phonemes: int) -> None:
         self._metric("requests", voice=voice).increment(1)

@@ -8,7 +8,9 @@ triton_tts.stages.set_torch_threads).
 from __future__ import annotations
 
 import tempfile
+from functools import partial
 from pathlib import Path
+from typing import Callable
 
 import onnxruntime
 import torch
@@ -26,18 +28,18 @@ DEFAULT_RUNTIME = "onnxruntime"
 
 
 class OnnxRunner:
-    """One exported stage in an onnxruntime session, called like the torch module it was exported from.
+    """One exported graph in an onnxruntime session, called like the torch module it was exported from.
 
-    The graph is exported from the loaded weights into a temporary file: it can never be older than them.
+    `export` writes the graph from the loaded weights into a temporary file: it can never be older than them.
     """
 
-    def __init__(self, stage: str, module: nn.Module, threads: int) -> None:
+    def __init__(self, name: str, export: Callable[[Path], None], threads: int) -> None:
         options = onnxruntime.SessionOptions()
         options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
-        with tempfile.TemporaryDirectory(prefix=f"tts-{stage}-") as directory:
-            path = Path(directory) / f"{stage}.onnx"
-            export_stage(stage, module, path)
+        with tempfile.TemporaryDirectory(prefix=f"tts-{name}-") as directory:
+            path = Path(directory) / f"{name}.onnx"
+            export(path)
             self.session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
         self.input_names = [i.name for i in self.session.get_inputs()]
 
@@ -46,21 +48,21 @@ class OnnxRunner:
         return tuple(torch.from_numpy(output) for output in self.session.run(None, feeds))
 
 
-def _check(runtime: str) -> None:
+def check_runtime(runtime: str) -> None:
     if runtime not in RUNTIMES:
         raise ValueError(f"unknown runtime {runtime!r}; choose one of {', '.join(RUNTIMES)}")
 
 
 def acoustic_runner(voice: Voice, runtime: str, threads: int) -> AcousticRunner:
-    _check(runtime)
+    check_runtime(runtime)
     module = AcousticInference(voice.model).eval()
-    return module if runtime == "torch" else OnnxRunner("acoustic", module, threads)
+    return module if runtime == "torch" else OnnxRunner("acoustic", partial(export_stage, "acoustic", module), threads)
 
 
 def vocoder_runner(vocoder: nn.Module, runtime: str, threads: int) -> VocoderRunner:
     """The neural vocoder on `runtime`; Griffin-Lim on torch whatever `runtime` says (its loop has no graph), so
     `--set vocoder.vocoder=griffin_lim` works without also changing the stage's runtime."""
-    _check(runtime)
+    check_runtime(runtime)
     if runtime == "torch" or not isinstance(vocoder, NeuralVocoder):
         return vocoder
-    return OnnxRunner("vocoder", vocoder, threads)
+    return OnnxRunner("vocoder", partial(export_stage, "vocoder", vocoder), threads)

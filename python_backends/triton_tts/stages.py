@@ -208,8 +208,8 @@ def window_frames_for(vocoder: torch.nn.Module) -> int | None:
 
 
 def lower_cpu_priority(niceness: int) -> None:
-    """Add `niceness` to this stage process's nice value: a stage whose work can wait (the vocoder's later
-    chunks) leaves the cores to the stages on the way to first audio when they compete; idle cores are used alike."""
+    """Add `niceness` to this stage process's nice value: a stage whose work can wait (the vocoder, off the way
+    to a stream's first audio) leaves the cores to the acoustic stage when they compete; idle cores are used alike."""
     if niceness > 0:
         os.nice(niceness)
 

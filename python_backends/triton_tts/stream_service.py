@@ -1,24 +1,34 @@
-"""The streaming model `tts_stream`: one request through the served stages by BLS, its audio sent chunk by chunk.
+"""The streaming model `tts_stream`: one request through the acoustic stage by BLS and the incremental vocoder
+in-process, its audio sent chunk by chunk.
 
-Why BLS calls into the existing stages rather than a second copy of the models: concurrent streams' sentences
-and chunks reach the same `acoustic` and `vocoder` instances as `tts` requests, so they batch together under
-load and the server holds one copy of each model. Each request is a coroutine on the Python backend's event
-loop (`async def execute`, which Triton runs in the background for decoupled models): many streams are in
-flight at once while the stages compute, and every response is sent from that one thread. (A first version
-ran each request on a worker thread; with eight concurrent streams tritonserver 2.51 crashed with SIGSEGV
-inside libtriton_python.so, with or without a lock around the BLS calls.)
+Why BLS calls into the acoustic stage: concurrent streams' sentences reach the same `acoustic` instances as
+`tts` requests, so they batch together under load. Why the vocoder runs here instead: a stream's chunks are
+consecutive pieces of one mel, and the incremental vocoder (vocoder_stream) keeps each stream's state between
+them, so every frame is vocoded once (a stateless stage would need the state shipped both ways on every call, or
+mel context on both sides of every chunk, as an earlier version did); and each chunk saves a BLS round trip
+through tritonserver. Its calls run on a small thread pool at a lower CPU priority (onnxruntime releases the GIL),
+in first-audio-first order (StageQueue).
+
+Each request is a coroutine on the Python backend's event loop (`async def execute`, which Triton runs in the
+background for decoupled models): many streams are in flight at once while the stages compute, and every
+response and BLS call is made from that one thread. (A first version ran each request on a worker thread; with
+eight concurrent streams tritonserver 2.51 crashed with SIGSEGV inside libtriton_python.so, with or without a
+lock around the BLS calls. The vocoder's worker threads never touch Triton.)
 
 Per request: the text frontend in-process (frontend_request: validation, sentence segments), then the
 acoustic stage sentence by sentence, only when the next chunk needs its frames (streaming.ChunkPlanner), and
-the vocoder stage per chunk. Before each stage call the request is checked for cancellation (gRPC cancel or
-a passed deadline): a cancelled request makes no further call and ends with a CANCELLED error.
+the vocoder per chunk. Before each stage call the request is checked for cancellation (gRPC cancel or a passed
+deadline): a cancelled request makes no further call and ends with a CANCELLED error.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+import os
+import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, AsyncIterator
 
@@ -30,14 +40,16 @@ from triton_tts.frontend import PhonemizedRequest, TextFrontend
 from triton_tts.frontend_request import phonemize_request, requested_format
 from triton_tts.observability import StageObserver, finish_request, log_request, request_id_of
 from triton_tts.stage_queue import StageQueue
-from triton_tts.streaming import ChunkPlanner, ChunkSchedule
+from triton_tts.streaming import ChunkPlanner, ChunkSchedule, Feed
 from triton_tts.triton_batch import audio_tensors
+from triton_tts.vocoder_stream import IncrementalVocoder, VocoderStream
 
 
 # Triton refuses new inference requests, BLS calls too, once it is stopping: a stream in flight cannot go on.
 STOPPING_MESSAGES = ("Server not ready", "Server is stopping")
 QUEUE_FULL_MESSAGE = "Exceeds maximum queue size"  # a stage's default_queue_policy bound (backpressure)
 QUEUE_FULL_RETRY_S = 0.01  # a started stream waits for room rather than being cut
+VOCODER_STAGE = "tts_stream_vocoder"  # the stage label of the in-process vocoder's calls in the stage metrics
 
 
 class StageFailed(Exception):
@@ -77,18 +89,20 @@ class Stream:
 class StreamingSynthesis:
     """Runs streaming requests, each as its own coroutine; shares only the frontend and the metrics."""
 
-    def __init__(self, pb_utils: Any, frontend: TextFrontend, hop_length: int, sample_rate: int, schedule: ChunkSchedule,
-                 max_streams: int, calls_in_flight: dict[str, int]) -> None:
+    def __init__(self, pb_utils: Any, frontend: TextFrontend, vocoder: IncrementalVocoder, hop_length: int, sample_rate: int,
+                 schedule: ChunkSchedule, max_streams: int, acoustic_calls_in_flight: int, vocoder_workers: int, vocoder_nice: int) -> None:
         self.pb = pb_utils
         self.frontend = frontend
         self.voices = list(frontend.config.speakers)
+        self.vocoder = vocoder
         self.hop_length = hop_length
         self.rate = sample_rate
         self.schedule = schedule
         self.observer = StageObserver(pb_utils, "tts_stream")
         self.max_streams = max_streams
         self.in_flight = 0  # streams being answered (one event loop thread: no lock)
-        self.stages = {stage: StageQueue(calls_in_flight[stage]) for stage in ("acoustic", "vocoder")}
+        self.stages = {"acoustic": StageQueue(acoustic_calls_in_flight), "vocoder": StageQueue(vocoder_workers)}
+        self.vocoder_pool = ThreadPoolExecutor(vocoder_workers, "tts-stream-vocoder", initializer=lower_thread_priority, initargs=(vocoder_nice,))
 
     async def run(self, request: Any) -> None:
         """Answer `request`, counted in the in-progress gauge while it runs (serving.drain waits for it); past
@@ -160,7 +174,7 @@ class StreamingSynthesis:
         segments = np.split(phonemized.ids, np.cumsum(lengths)[:-1])
         first_ids = np.concatenate([[0], np.cumsum(lengths)])
         sentences = iter(enumerate(zip(segments, phonemized.segment_paces, phonemized.segment_pause_frames)))
-        planner = ChunkPlanner(self.hop_length, self.schedule)
+        planner, vocoder = ChunkPlanner(self.schedule, self.vocoder.lag), self.vocoder.start()
         frames_so_far, words = 0, []
         while True:
             while planner.needs_more():
@@ -177,12 +191,13 @@ class StreamingSynthesis:
                 planner.add(mel)
                 if index == len(segments) - 1:
                     planner.finish()  # known now, not when the next pull finds nothing: a short tail joins its chunk
-            chunk = planner.next_chunk()
-            if chunk is None:
+            feed = planner.next_feed()
+            if feed is None:
                 return
-            audio = (await self._vocode(chunk.mel, stream))[chunk.start : chunk.end]
-            yield audio, words
-            words = []
+            audio = await self._vocode(vocoder, feed, stream)
+            if audio.size or words:
+                yield audio, words
+                words = []
 
     async def _acoustic(self, ids: np.ndarray, pace: float, pause_frames: int, speaker: int, word_spans: np.ndarray,
                         stream: Stream) -> tuple[np.ndarray, np.ndarray]:
@@ -199,10 +214,15 @@ class StreamingSynthesis:
         mel, times = await self._infer("acoustic", stream, inputs, ["MEL", "WORD_TIMES"])
         return mel[0], times[0]
 
-    async def _vocode(self, mel: np.ndarray, stream: Stream) -> np.ndarray:
-        mel_tensor = self.pb.Tensor("MEL", np.ascontiguousarray(mel[None], dtype=np.float32))
-        (audio,) = await self._infer("vocoder", stream, [mel_tensor], ["AUDIO"])
-        return audio[0]
+    async def _vocode(self, vocoder: VocoderStream, feed: Feed, stream: Stream) -> np.ndarray:
+        """The audio `feed` completes, from the stream's incremental vocoder on the pool, in its turn (first audio
+        first); checked for cancellation first."""
+        async with self.stages["vocoder"].turn(stream.priority()):
+            self._check(stream.sender)
+            began = time.perf_counter()
+            audio = await asyncio.get_running_loop().run_in_executor(self.vocoder_pool, vocoder.feed, feed.mel, feed.final)
+        self.observer.metrics.batch(1, time.perf_counter() - began, stage=VOCODER_STAGE)
+        return audio
 
     async def _infer(self, model: str, stream: Stream, inputs: list[Any], outputs: list[str]) -> list[np.ndarray]:
         """One BLS call, in its turn among the streams' calls to `model` (StageQueue: first audio first);
@@ -240,3 +260,12 @@ class StreamingSynthesis:
         status = names.get(code, "INTERNAL")
         error = self.pb.TritonError(f"{status}: {message}", code)
         sender.send(self.pb.InferenceResponse(error=error), flags=self.pb.TRITONSERVER_RESPONSE_COMPLETE_FINAL)
+
+
+def lower_thread_priority(niceness: int) -> None:
+    """Add `niceness` to the calling thread's nice value (Linux: a thread has its own): the vocoder's later chunks
+    can wait, so the acoustic stage, on the way to every stream's first audio, gets the cores first when they
+    compete; idle cores are used alike."""
+    if niceness > 0:
+        thread = threading.get_native_id()
+        os.setpriority(os.PRIO_PROCESS, thread, os.getpriority(os.PRIO_PROCESS, thread) + niceness)

@@ -1,11 +1,10 @@
 """Streaming synthesis: a request's audio in chunks as soon as the mels behind them exist.
 
-The acoustic model runs once per sentence; the vocoder runs over chunks of the joined mel. The neural vocoder
-is local (limits.VOCODER_CONTEXT_FRAMES covers its receptive field), so a chunk vocoded with that much mel
-on both sides gives, sample for sample, the audio the whole mel gives (to float rounding): the chunks joined
-equal the non-streaming response. The first chunk is small (time to first audio); each later one is
-`growth` times larger, so that each chunk plays for longer than the next one takes to compute, while the
-context paid for per chunk stays a small share of the work.
+The acoustic model runs once per sentence; the incremental vocoder (triton_tts.vocoder_stream) is fed the
+joined mel chunk by chunk and keeps its state between calls, so every frame is vocoded once and the chunks
+joined equal the non-streaming response (to float rounding). A call's audio ends the vocoder's lag behind the
+frames fed. The first chunk is small (time to first audio); each later one is `growth` times larger, so that
+each chunk plays for longer than the next one takes to compute, and the calls per stream stay few.
 """
 
 from __future__ import annotations
@@ -14,8 +13,6 @@ from dataclasses import dataclass
 from typing import Callable, Iterable, Iterator
 
 import numpy as np
-
-from triton_tts.limits import VOCODER_CONTEXT_FRAMES
 
 
 @dataclass(frozen=True)
@@ -36,71 +33,71 @@ class ChunkSchedule:
 
 
 @dataclass(frozen=True)
-class Chunk:
-    """One chunk to vocode: a mel window (with context) and the samples of its audio that are the chunk."""
+class Feed:
+    """The next mel frames for the incremental vocoder, and whether they are the utterance's last."""
 
     mel: np.ndarray
-    start: int
-    end: int
+    final: bool
 
 
 class ChunkPlanner:
-    """Which mel window to vocode next, as sentence mels arrive; no I/O, so the synchronous stream_audio and
-    the asynchronous server share it. Only the frames later chunks still need are kept."""
+    """Which mel frames to feed the incremental vocoder next, as sentence mels arrive; no I/O, so the synchronous
+    stream_audio and the asynchronous server share it.
 
-    def __init__(self, hop_length: int, schedule: ChunkSchedule = ChunkSchedule(), context: int = VOCODER_CONTEXT_FRAMES) -> None:
-        self.hop_length, self.schedule, self.context = hop_length, schedule, context
-        self.kept: list[np.ndarray] = []  # mel pieces holding frames [offset, known)
-        self.offset = self.known = self.emitted = 0  # emitted: the frames whose chunks are planned
-        self.chunks = 0
+    Call k's audio is schedule.frames(k) frames long: the first call feeds first_frames + lag frames, each later
+    one the next chunk's frames, and the last call (final) everything left. A non-final call always leaves a
+    frame, so the final call has one. Only frames not yet fed are kept.
+    """
+
+    def __init__(self, schedule: ChunkSchedule, lag: int) -> None:
+        self.schedule, self.lag = schedule, lag
+        self.pending: list[np.ndarray] = []  # mel pieces holding frames [fed, known)
+        self.known = self.fed = self.calls = 0
         self.finished = False
 
     def add(self, mel: np.ndarray) -> None:
-        self.kept.append(mel)
+        self.pending.append(mel)
         self.known += mel.shape[1]
 
     def finish(self) -> None:
-        """No more mels: the last chunk may end at the last frame. Called as soon as the last mel is added
-        (the server knows its sentence count), a short last piece joins the chunk before it."""
+        """No more mels. Called as soon as the last mel is added (the server knows its sentence count), so a short
+        last piece joins the call before it."""
         self.finished = True
 
     def needs_more(self) -> bool:
-        """The next chunk needs frames not yet added (its own and its right context)."""
-        return not self.finished and self.known < self._wanted() + self.context + 1
+        """The next call needs frames not yet added (its own, and one to leave for the final call)."""
+        return not self.finished and self.known <= self._target()
 
-    def next_chunk(self) -> Chunk | None:
-        """The next chunk (call once needs_more() is False), or None when all audio is planned."""
-        end = min(self._wanted(), self.known - 1)
-        if end <= self.emitted:
+    def next_feed(self) -> Feed | None:
+        """The next call's frames (call once needs_more() is False), or None when every frame is fed."""
+        size, rest = self._target() - self.fed, self.known - self.fed
+        if rest == 0:
             return None
-        if self.finished and self.chunks > 0 and self._rest_fits(end):
-            end = self.known - 1  # one call instead of a short last one: a BLS round trip and its context saved
-        window = np.concatenate(self.kept, axis=1) if len(self.kept) > 1 else self.kept[0]
-        first, last = max(0, self.emitted - self.context), min(self.known, end + self.context + 1)
-        chunk = Chunk(window[:, first - self.offset : last - self.offset], (self.emitted - first) * self.hop_length, (end - first) * self.hop_length)
-        self.emitted, self.chunks = end, self.chunks + 1
-        keep_from = max(0, end - self.context)
-        self.kept, self.offset = [window[:, keep_from - self.offset :]], keep_from
-        return chunk
+        final = self.finished and (rest <= size or (self.calls > 0 and self._rest_joins(rest - size, rest)))
+        count = rest if final else size
+        window = np.concatenate(self.pending, axis=1) if len(self.pending) > 1 else self.pending[0]
+        self.pending = [window[:, count:]] if count < rest else []
+        self.fed, self.calls = self.fed + count, self.calls + 1
+        return Feed(window[:, :count], final)
 
-    def _rest_fits(self, end: int) -> bool:
-        """After a chunk ending at `end`, what is left is shorter than the next chunk would be, and this chunk
-        with it stays within max_frames (never the first chunk: it stays small for the first audio)."""
-        rest = self.known - 1 - end
-        return 0 < rest < self.schedule.frames(self.chunks + 1) and self.known - 1 - self.emitted <= self.schedule.max_frames
+    def _rest_joins(self, left_after: int, rest: int) -> bool:
+        """What a normal call would leave is shorter than the next chunk, and the call with it stays within
+        max_frames: one call instead of a short last one (a round trip saved). Never the first call: it stays small
+        for the first audio."""
+        return left_after < self.schedule.frames(self.calls + 1) and rest <= self.schedule.max_frames
 
-    def _wanted(self) -> int:
-        return self.emitted + self.schedule.frames(self.chunks)
+    def _target(self) -> int:
+        """Frames fed once the next call is made."""
+        return self.lag + sum(self.schedule.frames(k) for k in range(self.calls + 1))
 
 
 def stream_audio(
-    mels: Iterable[np.ndarray], vocode: Callable[[np.ndarray], np.ndarray], hop_length: int,
-    schedule: ChunkSchedule = ChunkSchedule(), context: int = VOCODER_CONTEXT_FRAMES,
+    mels: Iterable[np.ndarray], feed: Callable[[np.ndarray, bool], np.ndarray], schedule: ChunkSchedule, lag: int,
 ) -> Iterator[np.ndarray]:
     """Audio chunks of the joined `mels` (each (n_mels, frames); pulled only when a chunk needs them), which
-    concatenated are vocode(joined mel): ((frames - 1) * hop_length samples). `vocode` maps one mel window to
-    its audio."""
-    planner, pending = ChunkPlanner(hop_length, schedule, context), iter(mels)
+    concatenated are the whole joined mel's audio ((frames - 1) * hop_length samples). `feed(mel, final)` is one
+    utterance's incremental vocoder (triton_tts.vocoder_stream.VocoderStream.feed). Empty chunks are skipped."""
+    planner, pending = ChunkPlanner(schedule, lag), iter(mels)
     while True:
         while planner.needs_more():
             mel = next(pending, None)
@@ -108,7 +105,9 @@ def stream_audio(
                 planner.finish()
             else:
                 planner.add(mel)
-        chunk = planner.next_chunk()
-        if chunk is None:
+        step = planner.next_feed()
+        if step is None:
             return
-        yield vocode(chunk.mel)[chunk.start : chunk.end]
+        audio = feed(step.mel, step.final)
+        if audio.size:
+            yield audio

@@ -1,0 +1,160 @@
+"""The incremental vocoder: its calls joined give the whole mel's audio wherever the mel is split, each call emits
+what the lag allows, streams share no state, and the exported graphs give the torch module's audio."""
+
+from pathlib import Path
+from typing import Callable
+
+import numpy as np
+import onnxruntime
+import pytest
+import torch
+
+from tests.conftest import DEFAULT_VOICE_DIR
+from triton_tts.neural_vocoder import NeuralVocoder, NeuralVocoderConfig
+from triton_tts.vocoder_stream import (
+    STREAM_INPUTS, StreamingVocoder, emitted_samples, export_streaming_vocoder, initial_state, lag_frames,
+)
+from triton_tts.voice import load_neural_vocoder
+from triton_tts.voice_config import MelConfig, load_voice_config
+
+Step = Callable[..., tuple[torch.Tensor, ...]]
+
+
+@pytest.fixture(scope="module")
+def shipped() -> NeuralVocoder:
+    return load_neural_vocoder(DEFAULT_VOICE_DIR, load_voice_config(DEFAULT_VOICE_DIR).mel).eval()
+
+
+@pytest.fixture(scope="module")
+def small() -> NeuralVocoder:
+    torch.manual_seed(0)
+    return NeuralVocoder(MelConfig(), NeuralVocoderConfig(dim=32, intermediate=64, layers=2)).eval()
+
+
+def random_mel(frames: int, seed: int, batch: int = 1) -> torch.Tensor:
+    return torch.from_numpy(np.random.default_rng(seed).normal(-5.0, 2.0, (batch, 80, frames)).astype(np.float32))
+
+
+def random_splits(frames: int, seed: int, most: int = 40) -> list[int]:
+    rng, splits = np.random.default_rng(seed + 100), []
+    while sum(splits) < frames:
+        splits.append(min(int(rng.integers(1, most)), frames - sum(splits)))
+    return splits
+
+
+def whole_audio(vocoder: NeuralVocoder, mel: torch.Tensor) -> torch.Tensor:
+    """NeuralVocoder's audio of one whole mel (1, n_mels, F): what the calls joined must give."""
+    frames = mel.shape[-1]
+    with torch.no_grad():
+        return vocoder(mel, torch.tensor([frames]))[0][0, : (frames - 1) * vocoder.mel.hop_length]
+
+
+def torch_graphs(vocoder: NeuralVocoder) -> tuple[Step, Step]:
+    step, final = StreamingVocoder(vocoder, final=False), StreamingVocoder(vocoder, final=True)
+    return torch.no_grad()(step), torch.no_grad()(final)
+
+
+def stream(vocoder: NeuralVocoder, mel: torch.Tensor, splits: list[int], graphs: tuple[Step, Step] | None = None) -> list[torch.Tensor]:
+    """Each call's audio (B, samples) for `mel` fed in calls of `splits` frames, the last through the final graph."""
+    step, final = graphs or torch_graphs(vocoder)
+    state, fed, chunks = initial_state(vocoder, mel.shape[0]), 0, []
+    for i, n in enumerate(splits):
+        frames_before = torch.full((mel.shape[0],), fed)
+        if i == len(splits) - 1:
+            (audio,) = final(mel[..., fed : fed + n], frames_before, *state)
+        else:
+            audio, *state = step(mel[..., fed : fed + n], frames_before, *state)
+        chunks.append(audio)
+        fed += n
+    return chunks
+
+
+def assert_joined_is_whole(vocoder: NeuralVocoder, mel: torch.Tensor, chunks: list[torch.Tensor]) -> None:
+    joined, whole = torch.cat([c[0] for c in chunks]), whole_audio(vocoder, mel)
+    assert joined.shape == whole.shape == ((mel.shape[-1] - 1) * vocoder.mel.hop_length,)
+    if whole.numel():
+        assert whole.abs().max() > 1e-3  # audio to compare, not silence
+        assert (joined - whole).abs().max() <= 1e-5
+
+
+@pytest.mark.parametrize("frames", [1, 2, 3, 10, 11, 12, 40])
+@pytest.mark.parametrize("seed", [0, 1])
+def test_calls_joined_are_the_whole_audio_for_any_split(small, frames: int, seed: int) -> None:
+    mel = random_mel(frames, seed)
+    for splits in ([frames], [1] * frames, random_splits(frames, seed, most=15)):
+        assert_joined_is_whole(small, mel, stream(small, mel, splits))
+
+
+@pytest.mark.parametrize("frames, splits", [
+    (1, [1]), (3, [1, 2]), (22, [5, 16, 1]), (30, [1] * 30), (300, [24 + 23, 300 - 24 - 23]), (300, random_splits(300, 0)),
+])
+def test_the_shipped_vocoder_streams_its_whole_audio(shipped, frames: int, splits: list[int]) -> None:
+    mel = random_mel(frames, seed=frames)
+    assert_joined_is_whole(shipped, mel, stream(shipped, mel, splits))
+
+
+def test_each_call_emits_the_audio_its_lag_allows(shipped, small) -> None:
+    assert lag_frames(shipped) == 23 and lag_frames(small) == 3 * 3 + 2
+    for vocoder in (shipped, small):
+        hop, lag = vocoder.mel.hop_length, lag_frames(vocoder)
+        splits = [1, 2, lag - 4, 1, 1, 30, 1, 9]
+        chunks = stream(vocoder, random_mel(sum(splits), seed=3), splits)
+        fed = np.cumsum(splits)
+        emitted = np.cumsum([c.shape[1] for c in chunks])
+        # The audio of frames [0, k) is out once k + lag frames are fed; the final call emits the rest.
+        assert emitted[:-1].tolist() == [max(0, f - lag) * hop for f in fed[:-1]]
+        assert emitted[-1] == (fed[-1] - 1) * hop
+        before = [0, *fed[:-1]]
+        assert [c.shape[1] for c in chunks] == [emitted_samples(vocoder, b, n, i == len(splits) - 1) for i, (b, n) in enumerate(zip(before, splits))]
+
+
+def test_interleaved_streams_keep_their_own_state(small) -> None:
+    step, final = torch_graphs(small)
+    mels, splits = [random_mel(40, seed=5), random_mel(31, seed=6)], [[3, 20, 2, 15], [10, 1, 19, 1]]
+    states, chunks = [initial_state(small, 1), initial_state(small, 1)], [[], []]
+    for call in range(4):
+        for s in (0, 1):
+            fed = sum(splits[s][:call])
+            mel, frames_before = mels[s][..., fed : fed + splits[s][call]], torch.tensor([fed])
+            if call == 3:
+                (audio,) = final(mel, frames_before, *states[s])
+            else:
+                audio, *states[s] = step(mel, frames_before, *states[s])
+            chunks[s].append(audio)
+    for s in (0, 1):
+        assert_joined_is_whole(small, mels[s], chunks[s])
+
+
+def test_batch_rows_may_be_at_different_points_of_their_streams(small) -> None:
+    """Rows share N, not frames_before: each row's audio is its own stream's, zero-padded to the longest row."""
+    step, final = torch_graphs(small)
+    first, second = random_mel(50, seed=7), random_mel(50, seed=8)
+    _, *second_state = step(second[..., :30], torch.tensor([0]), *initial_state(small, 1))
+    state = [torch.cat([a, b]) for a, b in zip(initial_state(small, 1), second_state)]
+    for graph, is_final in ((step, False), (final, True)):
+        audio = graph(torch.cat([first[..., :10], second[..., 30:40]]), torch.tensor([0, 30]), *state)[0]
+        alone = [graph(first[..., :10], torch.tensor([0]), *initial_state(small, 1))[0], graph(second[..., 30:40], torch.tensor([30]), *second_state)[0]]
+        for row, expected in enumerate(alone):
+            assert expected.shape[1] == emitted_samples(small, [0, 30][row], 10, is_final)
+            assert torch.equal(audio[row, expected.shape[1] :], torch.zeros(audio.shape[1] - expected.shape[1]))
+            assert torch.allclose(audio[row, : expected.shape[1]], expected[0], rtol=0.0, atol=1e-6)
+        assert audio.shape[1] == max(a.shape[1] for a in alone) > 0
+
+
+def onnx_graph(path: Path) -> Step:
+    options = onnxruntime.SessionOptions()
+    options.intra_op_num_threads = options.inter_op_num_threads = 1
+    session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
+    return lambda *tensors: tuple(torch.from_numpy(o) for o in session.run(None, dict(zip(STREAM_INPUTS, (t.numpy() for t in tensors)))))
+
+
+def test_exported_graphs_give_the_torch_audio(shipped, tmp_path: Path) -> None:
+    for final in (False, True):
+        export_streaming_vocoder(shipped, tmp_path / f"{final}.onnx", final)
+    graphs = onnx_graph(tmp_path / "False.onnx"), onnx_graph(tmp_path / "True.onnx")
+    for splits in ([1, 5, 30, 2, 40, 15, 7], [4]):  # calls of 0 samples, then of several sizes; a single final call
+        mel = random_mel(sum(splits), seed=len(splits))
+        exported, in_torch = stream(shipped, mel, splits, graphs), stream(shipped, mel, splits)
+        assert [c.shape for c in exported] == [c.shape for c in in_torch]
+        assert max((a - b).abs().max().item() if a.numel() else 0.0 for a, b in zip(exported, in_torch)) <= 1e-5
+        assert_joined_is_whole(shipped, mel, exported)
