@@ -2,12 +2,12 @@
 every server process's memory growth.
 
 Triton's decoupled Python models have leaked memory in past releases, and a stream holds state (its mel
-buffer, the BLS responses) that must be freed at its end. This starts its own server, warms it up, then
+buffer and vocoder state, the BLS responses) that must be freed at its end. This starts its own server, warms it up, then
 samples the resident memory (RSS) of tritonserver and of each stage's stub process once a minute; one stream
 in ten (--cancel-every) is cancelled after its first chunk, so that path is soaked too. It prints a markdown table and exits
 1 when any process grew by more than --max-growth (default 5%) from the first sample after warm-up to the end.
 
-Run: python -m loadtests.stream_soak [--minutes 10] [--clients 8] [--whole] [--write docs/soak_latest.md]
+Run: python -m loadtests.stream_soak [--minutes 10] [--clients 8] [--whole] [--write docs/soak_latest.md] [--build-dir DIR]
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ import argparse
 import tempfile
 import threading
 import time
+from contextlib import nullcontext
 from dataclasses import replace
 from pathlib import Path
 
@@ -82,11 +83,13 @@ def main() -> None:
     parser.add_argument("--max-growth", type=float, default=0.05, help="fail above this fraction of growth")
     parser.add_argument("--port", type=int, default=18101)
     parser.add_argument("--write", type=Path, help="also write the table (markdown) here")
+    parser.add_argument("--build-dir", type=Path, help="keep the server's folder (tritonserver.log) here; default: a temporary one")
     args = parser.parse_args()
     texts = benchmark_texts()
     counts = {"completed": 0, "cancelled": 0, "failed": 0}
     options = ServerOptions(grpc_port=args.port, http_port=args.port + 1, metrics_port=args.port + 2)
-    with tempfile.TemporaryDirectory() as build_dir, TritonServer(replace(options, build_dir=Path(build_dir))) as server:
+    kept = nullcontext(args.build_dir) if args.build_dir else tempfile.TemporaryDirectory()
+    with kept as build_dir, TritonServer(replace(options, build_dir=Path(build_dir))) as server:
         stop = threading.Event()
         threads = [threading.Thread(target=stream_forever, args=(server.grpc_url, texts, i, args.cancel_every, stop, counts, args.whole))
                    for i in range(args.clients)]

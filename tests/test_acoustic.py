@@ -7,7 +7,7 @@ import pytest
 import torch
 
 from triton_tts.acoustic import AcousticInference, AcousticModel, MelPostfilter, length_regulate
-from triton_tts.voice_config import AcousticConfig
+from triton_tts.voice_config import AcousticConfig, PostfilterConfig
 from triton_tts.pipeline import AcousticInput, generate_mels, pad_ids
 
 
@@ -58,31 +58,41 @@ def test_pace_scales_durations() -> None:
     assert frame_lengths[1] < frame_lengths[0] < frame_lengths[2]
 
 
-def test_postfilter_sharpens_across_bins_and_keeps_flat_frames() -> None:
-    mel = torch.randn(2, 80, 7)
-    kernel, gain = (1.0, 2.0, 3.0, 2.0, 1.0), 1.5
-    sharpened = MelPostfilter(80, kernel, gain)(mel)
-    padded = torch.nn.functional.pad(mel.transpose(1, 2), (2, 2), mode="replicate")  # edge bins repeated
-    blur = torch.nn.functional.conv1d(padded.reshape(-1, 1, 84), torch.tensor(kernel)[None, None] / 9.0).reshape(2, 7, 80)
-    torch.testing.assert_close(sharpened, mel + gain * (mel - blur.transpose(1, 2)), atol=1e-5, rtol=1e-5)
-    silence = torch.full((1, 80, 3), -11.5)
-    torch.testing.assert_close(MelPostfilter(80, kernel, gain)(silence), silence)
+def test_postfilter_sharpens_across_bins_then_frames_and_keeps_flat_mels() -> None:
+    mel = torch.randn(2, 80, 9)
+    lengths = torch.tensor([9, 6])
+    sharpened = MelPostfilter(80, PostfilterConfig(bin_width=5, bin_gain=1.5, frame_width=3, frame_gain=0.5))(mel, lengths)
+    kernel = torch.tensor([1.0, 2.0, 3.0, 2.0, 1.0]) / 9.0
+    padded = torch.nn.functional.pad(mel.transpose(1, 2).reshape(-1, 1, 80), (2, 2), mode="replicate")  # edge bins repeat
+    across_bins = torch.nn.functional.conv1d(padded, kernel[None, None]).reshape(2, 9, 80).transpose(1, 2)
+    expected = mel + 1.5 * (mel - across_bins)
+    for row, length in enumerate(lengths.tolist()):  # across frames, within each row's own frames
+        own = torch.nn.functional.pad(expected[row : row + 1, :, :length], (1, 1), mode="replicate")
+        blurred = 0.25 * own[..., :-2] + 0.5 * own[..., 1:-1] + 0.25 * own[..., 2:]
+        torch.testing.assert_close(sharpened[row, :, :length], (expected[row : row + 1, :, :length] + 0.5 * (expected[row : row + 1, :, :length] - blurred))[0], atol=1e-5, rtol=1e-5)
+    silence = torch.full((1, 80, 4), -11.5)
+    torch.testing.assert_close(MelPostfilter(80, PostfilterConfig(35, 0.75, 5, 0.5))(silence, torch.tensor([4])), silence)
 
 
 @torch.inference_mode()
-def test_served_mels_are_the_model_mels_post_filtered() -> None:
+def test_served_mels_are_the_model_mels_post_filtered_and_still_batch_invariant() -> None:
     model = small_model()
     ids, lengths, speakers, paces = pad_ids([AcousticInput(list(range(1, 12)), speaker=0)])
-    plain, _, _ = AcousticInference(model)(ids, lengths, speakers, paces)
-    model.config = dataclasses.replace(model.config, postfilter_kernel=(1.0, 2.0, 1.0), postfilter_gain=2.0)
+    plain, frames, _ = AcousticInference(model)(ids, lengths, speakers, paces)
+    settings = PostfilterConfig(bin_width=3, bin_gain=2.0, frame_width=3, frame_gain=0.5)
+    model.config = dataclasses.replace(model.config, postfilter=settings)
     filtered, _, _ = AcousticInference(model)(ids, lengths, speakers, paces)
-    torch.testing.assert_close(filtered, MelPostfilter(model.config.n_mels, (1.0, 2.0, 1.0), 2.0)(plain))
+    torch.testing.assert_close(filtered, MelPostfilter(model.config.n_mels, settings)(plain, frames))
     assert not torch.allclose(filtered, plain)
+    short = AcousticInput([1, 5, 6, 7, 2], speaker=1)
+    alone = generate_mels(AcousticInference(model), [short])[0]
+    batched = generate_mels(AcousticInference(model), [AcousticInput(list(range(1, 19)), speaker=0), short])[1]
+    torch.testing.assert_close(torch.from_numpy(batched), torch.from_numpy(alone), atol=1e-5, rtol=1e-5)
 
 
 def test_postfilter_settings_round_trip_and_are_checked() -> None:
-    config = AcousticConfig(n_tokens=5, n_speakers=1, postfilter_kernel=(1.0, 2.0, 1.0), postfilter_gain=1.5)
+    config = AcousticConfig(n_tokens=5, n_speakers=1, postfilter=PostfilterConfig(35, 0.75, 5, 0.5))
     assert AcousticConfig.from_dict(json.loads(json.dumps(config.to_dict()))) == config
-    assert AcousticConfig.from_dict({"n_tokens": 5, "n_speakers": 1}).postfilter_gain == 0.0  # older voices: none
-    with pytest.raises(ValueError, match="odd length"):
-        AcousticConfig(postfilter_kernel=(1.0, 1.0), postfilter_gain=1.0)
+    assert AcousticConfig.from_dict({"n_tokens": 5, "n_speakers": 1}).postfilter == PostfilterConfig()  # older voices: off
+    with pytest.raises(ValueError, match="odd and positive"):
+        PostfilterConfig(bin_width=4, bin_gain=1.0)

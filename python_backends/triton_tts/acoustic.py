@@ -13,7 +13,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from triton_tts.voice_config import AcousticConfig
+from triton_tts.voice_config import AcousticConfig, PostfilterConfig
 
 
 MAX_FRAMES = 20000  # frames per utterance, about 4 minutes at 22050 Hz / hop 256
@@ -176,37 +176,55 @@ class AcousticModel(nn.Module):
         return torch.round(frames).long() * mask
 
 
+def triangle(width: int) -> torch.Tensor:
+    """A triangular kernel of odd `width` that sums to 1 (1, 2, ..., peak, ..., 2, 1)."""
+    half = width // 2
+    weights = torch.tensor([half + 1 - abs(k - half) for k in range(width)], dtype=torch.float64)
+    return weights / weights.sum()
+
+
 class MelPostfilter(nn.Module):
-    """Sharpens each frame across mel bins: mel + gain * (mel - blur(mel)), as one fixed (n_mels, n_mels) matrix.
+    """Sharpens the mels across bins, then across frames: mel + gain * (mel - blur(mel)) on each axis.
 
     Why: trained with L1 towards the teacher's mels, the student predicts their average, whose ripple across
-    bins (the harmonics) is about half the teacher's; the vocoder then hears a blurred spectrum. Raising that
-    contrast is the post-filter of statistical parametric synthesis; its kernel and gain were chosen by a MOS
-    predictor on validation sentences (training/postfilter.py, docs/voice.md). Each frame alone, so batching,
-    padding and streaming are unaffected. Bins past the edges repeat the edge bin.
+    bins (harmonics, formants) is about half the teacher's, and which is smoother in time; the vocoder then
+    hears a blurred spectrum. Raising that contrast is the post-filter of statistical parametric synthesis;
+    its widths and gains were chosen by a MOS predictor on validation sentences (training/postfilter.py,
+    docs/voice.md). Across bins it is one fixed (n_mels, n_mels) matrix. Across frames each row is blurred
+    within its own frames (the edge frames repeat), so padding, batching and streaming do not change a sentence.
     """
 
-    def __init__(self, n_mels: int, kernel: tuple[float, ...], gain: float) -> None:
+    def __init__(self, n_mels: int, config: PostfilterConfig) -> None:
         super().__init__()
-        weights = torch.tensor(kernel, dtype=torch.float64) / sum(kernel)
-        half = len(kernel) // 2
-        blur = torch.zeros(n_mels, n_mels, dtype=torch.float64)
-        for row in range(n_mels):
-            for offset, weight in enumerate(weights):
-                blur[row, min(max(row + offset - half, 0), n_mels - 1)] += weight
         identity = torch.eye(n_mels, dtype=torch.float64)
-        self.register_buffer("matrix", (identity + gain * (identity - blur)).float(), persistent=False)
+        blur = torch.zeros(n_mels, n_mels, dtype=torch.float64)
+        half = config.bin_width // 2
+        for row in range(n_mels):
+            for offset, weight in enumerate(triangle(config.bin_width)):
+                blur[row, min(max(row + offset - half, 0), n_mels - 1)] += weight
+        self.register_buffer("bins", (identity + config.bin_gain * (identity - blur)).float(), persistent=False)
+        self.register_buffer("frame_kernel", triangle(config.frame_width).float(), persistent=False)
+        self.frame_gain = config.frame_gain
 
-    def forward(self, mel: torch.Tensor) -> torch.Tensor:
-        """(B, n_mels, F) -> the same shape."""
-        return torch.matmul(self.matrix, mel)
+    def forward(self, mel: torch.Tensor, frame_lengths: torch.Tensor) -> torch.Tensor:
+        """(B, n_mels, F) with each row's frame count -> the same shape."""
+        mel = torch.matmul(self.bins, mel)
+        if not self.frame_gain:
+            return mel
+        half = self.frame_kernel.shape[0] // 2
+        frames = torch.arange(mel.shape[-1], device=mel.device)[None, :]
+        blurred = torch.zeros_like(mel)
+        for offset in range(self.frame_kernel.shape[0]):
+            index = torch.minimum(torch.clamp(frames + offset - half, min=0), frame_lengths[:, None] - 1)
+            blurred = blurred + self.frame_kernel[offset] * torch.gather(mel, 2, index[:, None, :].expand_as(mel))
+        return mel + self.frame_gain * (mel - blurred)
 
 
-def postfilter_for(config: AcousticConfig) -> nn.Module:
-    """The voice's post-filter, or none (older voices, gain 0)."""
-    if not config.postfilter_gain:
-        return nn.Identity()
-    return MelPostfilter(config.n_mels, config.postfilter_kernel, config.postfilter_gain)
+def postfilter_for(config: AcousticConfig) -> MelPostfilter | None:
+    """The voice's post-filter, or none (older voices, both gains 0)."""
+    if not (config.postfilter.bin_gain or config.postfilter.frame_gain):
+        return None
+    return MelPostfilter(config.n_mels, config.postfilter)
 
 
 class AcousticInference(nn.Module):
@@ -223,4 +241,6 @@ class AcousticInference(nn.Module):
 
     def forward(self, ids: torch.Tensor, lengths: torch.Tensor, speakers: torch.Tensor, pace: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         mel, frame_lengths, _, durations = self.model.run(ids, lengths, speakers, pace=pace)
-        return self.postfilter(mel), frame_lengths, durations
+        if self.postfilter is not None:
+            mel = self.postfilter(mel, frame_lengths)
+        return mel, frame_lengths, durations

@@ -48,6 +48,22 @@ class MelConfig:
 
 
 @dataclass(frozen=True)
+class PostfilterConfig:
+    """Serving's post-filter of the acoustic model's mels (triton_tts.acoustic.MelPostfilter): triangular blurs of
+    odd width across mel bins and across frames, and how much of each mel's difference to its blur is added
+    (gain 0: off). Not trained: chosen after training by training/postfilter.py."""
+
+    bin_width: int = 1
+    bin_gain: float = 0.0
+    frame_width: int = 1
+    frame_gain: float = 0.0
+
+    def __post_init__(self) -> None:
+        if self.bin_width < 1 or self.bin_width % 2 == 0 or self.frame_width < 1 or self.frame_width % 2 == 0:
+            raise ValueError(f"post-filter widths must be odd and positive, got {self}")
+
+
+@dataclass(frozen=True)
 class AcousticConfig:
     """Model sizes; `n_tokens` and `n_speakers` come from the data."""
 
@@ -62,18 +78,11 @@ class AcousticConfig:
     decoder_layers: int = 3
     duration_filter: int = 128
     dropout: float = 0.1
-    # Serving's post-filter across mel bins (triton_tts.acoustic.MelPostfilter); gain 0: none. Not trained:
-    # chosen after training by training/postfilter.py.
-    postfilter_kernel: tuple[float, ...] = ()
-    postfilter_gain: float = 0.0
-
-    def __post_init__(self) -> None:
-        if self.postfilter_gain and (len(self.postfilter_kernel) % 2 != 1 or sum(self.postfilter_kernel) <= 0):
-            raise ValueError(f"postfilter_kernel must have an odd length and a positive sum, got {self.postfilter_kernel}")
+    postfilter: PostfilterConfig = PostfilterConfig()
 
     @classmethod
     def from_dict(cls, data: dict) -> "AcousticConfig":
-        return cls(**{**data, "postfilter_kernel": tuple(data.get("postfilter_kernel", ()))})
+        return cls(**{**data, "postfilter": PostfilterConfig(**data.get("postfilter", {}))})
 
     def to_dict(self) -> dict:
         return asdict(self)
