@@ -18,6 +18,7 @@ voice: setup  ## retrain the default voice from the Piper teacher (see training/
 	$(PY) -m training.train --data data/joe --run runs/default --out voices/default --threads 1 & \
 	$(PY) -m training.train_vocoder --data data/joe --run runs/vocoder --init voices/espeak-distilled-v1 --out voices/default --threads 1; \
 	wait
+	$(PY) -m training.postfilter --voice voices/default --write
 
 evaluate: setup  ## the model card's table (WER, Distill-MOS, speed) for the shipped voice
 	$(PY) -m training.evaluate --voice voices/default --previous voices/espeak-distilled-v1 --json docs/voice_eval.json
