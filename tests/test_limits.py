@@ -63,7 +63,8 @@ def test_the_shipped_voice_has_the_mel_bins_the_stages_expect() -> None:
 
 
 def test_stages_that_need_no_torch_load_none() -> None:
-    """The text frontend, the `voices` model, the streaming model and the GPU variant's trim step: smaller processes."""
+    """The text frontend, the `voices` model and the GPU variant's trim step: smaller processes. (The streaming
+    model's own logic too, though its process loads torch to export its vocoder's graphs.)"""
     modules = ("triton_tts.errors, triton_tts.limits, triton_tts.triton_batch, triton_tts.trim, triton_tts.frontend, "
                "triton_tts.voice_config, triton_tts.stream_service, triton_tts.draining")
     code = f"import sys, {modules}; sys.exit('torch' in sys.modules)"

@@ -30,7 +30,7 @@ import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, AsyncIterator
+from typing import TYPE_CHECKING, Any, AsyncIterator
 
 import numpy as np
 
@@ -42,7 +42,9 @@ from triton_tts.observability import StageObserver, finish_request, log_request,
 from triton_tts.stage_queue import StageQueue
 from triton_tts.streaming import ChunkPlanner, ChunkSchedule, Feed
 from triton_tts.triton_batch import audio_tensors
-from triton_tts.vocoder_stream import IncrementalVocoder, VocoderStream
+
+if TYPE_CHECKING:  # torch; the model imports it
+    from triton_tts.vocoder_stream import IncrementalVocoder, VocoderStream
 
 
 # Triton refuses new inference requests, BLS calls too, once it is stopping: a stream in flight cannot go on.
