@@ -8,7 +8,6 @@ request order.
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass
 from functools import partial
 
@@ -205,13 +204,6 @@ class VocoderStage:
 def window_frames_for(vocoder: torch.nn.Module) -> int | None:
     """The neural vocoder is local (windows give the same audio); Griffin-Lim's phase search is not."""
     return VOCODER_WINDOW_FRAMES if isinstance(vocoder, NeuralVocoder) else None
-
-
-def lower_cpu_priority(niceness: int) -> None:
-    """Add `niceness` to this stage process's nice value: a stage whose work can wait (the vocoder, off the way
-    to a stream's first audio) leaves the cores to the acoustic stage when they compete; idle cores are used alike."""
-    if niceness > 0:
-        os.nice(niceness)
 
 
 def set_torch_threads(threads: int) -> None:

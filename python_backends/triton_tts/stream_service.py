@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import os
-import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -35,6 +33,7 @@ from typing import TYPE_CHECKING, Any, AsyncIterator
 import numpy as np
 
 from triton_tts.audio_format import pcm16 as pcm16_bytes
+from triton_tts.cpu_priority import lower_cpu_priority
 from triton_tts.errors import InvalidRequest, Unavailable
 from triton_tts.frontend import PhonemizedRequest, TextFrontend
 from triton_tts.frontend_request import phonemize_request, requested_format
@@ -104,7 +103,7 @@ class StreamingSynthesis:
         self.max_streams = max_streams
         self.in_flight = 0  # streams being answered (one event loop thread: no lock)
         self.stages = {"acoustic": StageQueue(acoustic_calls_in_flight), "vocoder": StageQueue(vocoder_workers)}
-        self.vocoder_pool = ThreadPoolExecutor(vocoder_workers, "tts-stream-vocoder", initializer=lower_thread_priority, initargs=(vocoder_nice,))
+        self.vocoder_pool = ThreadPoolExecutor(vocoder_workers, "tts-stream-vocoder", initializer=lower_cpu_priority, initargs=(vocoder_nice,))
 
     async def run(self, request: Any) -> None:
         """Answer `request`, counted in the in-progress gauge while it runs (serving.drain waits for it); past
@@ -262,12 +261,3 @@ class StreamingSynthesis:
         status = names.get(code, "INTERNAL")
         error = self.pb.TritonError(f"{status}: {message}", code)
         sender.send(self.pb.InferenceResponse(error=error), flags=self.pb.TRITONSERVER_RESPONSE_COMPLETE_FINAL)
-
-
-def lower_thread_priority(niceness: int) -> None:
-    """Add `niceness` to the calling thread's nice value (Linux: a thread has its own): the vocoder's later chunks
-    can wait, so the acoustic stage, on the way to every stream's first audio, gets the cores first when they
-    compete; idle cores are used alike."""
-    if niceness > 0:
-        thread = threading.get_native_id()
-        os.setpriority(os.PRIO_PROCESS, thread, os.getpriority(os.PRIO_PROCESS, thread) + niceness)

@@ -7,7 +7,8 @@ import triton_python_backend_utils as pb_utils
 from triton_tts.model_config import required_parameter, voice_dir
 from triton_tts.observability import StageObserver, Traced, traced, finish_request, run_traced
 from triton_tts.runtimes import vocoder_runner
-from triton_tts.stages import SpokenAudio, VocoderRequest, VocoderStage, lower_cpu_priority, set_torch_threads, window_frames_for
+from triton_tts.cpu_priority import lower_cpu_priority
+from triton_tts.stages import SpokenAudio, VocoderRequest, VocoderStage, set_torch_threads, window_frames_for
 from triton_tts.triton_batch import audio_tensors, execute_batch, optional_scalar
 from triton_tts.voice import load_vocoder
 from triton_tts.voice_config import load_voice_config
