@@ -158,3 +158,10 @@ def test_exported_graphs_give_the_torch_audio(shipped, tmp_path: Path) -> None:
         assert [c.shape for c in exported] == [c.shape for c in in_torch]
         assert max((a - b).abs().max().item() if a.numel() else 0.0 for a, b in zip(exported, in_torch)) <= 1e-5
         assert_joined_is_whole(shipped, mel, exported)
+
+
+def test_an_stft_whose_window_is_not_whole_hops_is_refused() -> None:
+    """The incremental graphs gather and divide the overlap-add hop by hop: n_fft must be a multiple of the hop."""
+    vocoder = NeuralVocoder(MelConfig(n_fft=1000, win_length=1000, hop_length=256), NeuralVocoderConfig(dim=8, intermediate=16, layers=1))
+    with pytest.raises(ValueError, match="multiple of hop_length"):
+        StreamingVocoder(vocoder, final=False)

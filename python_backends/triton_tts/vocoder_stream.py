@@ -92,8 +92,12 @@ class StreamingVocoder(nn.Module):
         self.half = vocoder.config.kernel_size // 2
         self.hop, self.trim = vocoder.mel.hop_length, vocoder.istft.trim
         self.tail = vocoder.mel.n_fft - self.hop
+        if vocoder.mel.n_fft % self.hop or self.trim % self.hop:
+            raise ValueError(f"the incremental vocoder needs n_fft ({vocoder.mel.n_fft}) a multiple of hop_length ({self.hop})")
         self.spectrum_lag = _spectrum_lag(vocoder)
-        self.register_buffer("envelope", _envelope_head(vocoder.istft, vocoder.mel.n_fft), persistent=False)
+        # The overlap-added squared window hop by hop: row k for the samples of hop k, the last row from then on.
+        envelope = _envelope_head(vocoder.istft, vocoder.mel.n_fft).reshape(-1, self.hop)
+        self.register_buffer("envelope_hops", envelope, persistent=False)
 
     def forward(
         self, mel: torch.Tensor, frames_before: torch.Tensor, embed_cache: torch.Tensor, block_cache: torch.Tensor,
@@ -146,17 +150,19 @@ class StreamingVocoder(nn.Module):
     def _emit(self, added: torch.Tensor, frames_before: torch.Tensor, done_to: torch.Tensor) -> torch.Tensor:
         """The output samples from where the previous call stopped to done_to (B,), per row, left-aligned and
         zero-padded to the longest row: overlap-added samples divided by the window envelope at their absolute
-        position, and clamped as the whole model clamps them."""
-        done_from = torch.clamp((frames_before - self.spectrum_lag) * self.hop - self.trim, min=0)
-        counts = done_to - done_from
-        steps = torch.arange(counts.max(), device=added.device)[None, :]
-        samples = done_from[:, None] + steps + self.trim  # before the trim; `added` starts at the first spectrum frame
-        first = (frames_before - self.spectrum_lag) * self.hop
-        index = torch.clamp(samples - first[:, None], min=0, max=added.shape[1] - 1)
-        periodic_from = self.envelope.shape[0] - self.hop
-        envelope = self.envelope[torch.where(samples < periodic_from, samples, periodic_from + (samples - periodic_from) % self.hop)]
-        audio = torch.gather(added, 1, index) / torch.clamp(envelope, min=1e-11)
-        return torch.clamp(audio, -1.0, 1.0) * (steps < counts[:, None]).to(audio.dtype)
+        position, and clamped as the whole model clamps them. Every bound is a whole hop (n_fft and the trim
+        are), so rows are gathered and divided hop by hop, not sample by sample."""
+        first = frames_before - self.spectrum_lag  # the hop of `added`'s first sample (before the trim)
+        done_from = torch.clamp(first * self.hop - self.trim, min=0)
+        hops = (done_to - done_from) // self.hop
+        steps = torch.arange(hops.max(), device=added.device)[None, :]
+        position = (done_from + self.trim) // self.hop  # the first emitted hop, from the utterance's start
+        added_hops = added.reshape(added.shape[0], -1, self.hop)
+        index = torch.clamp((position - first)[:, None] + steps, max=added_hops.shape[1] - 1)
+        picked = torch.gather(added_hops, 1, index[:, :, None].expand(-1, -1, self.hop))
+        envelope = self.envelope_hops[torch.clamp(position[:, None] + steps, max=self.envelope_hops.shape[0] - 1)]
+        audio = torch.clamp(picked / torch.clamp(envelope, min=1e-11), -1.0, 1.0) * (steps < hops[:, None]).to(added.dtype)[:, :, None]
+        return audio.reshape(added.shape[0], -1)
 
 
 def export_streaming_vocoder(vocoder: NeuralVocoder, path: Path, final: bool) -> None:
