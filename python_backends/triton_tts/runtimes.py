@@ -1,13 +1,15 @@
-"""Where a stage's compute runs: torch, or onnxruntime on a graph exported from the same weights at start-up.
+"""Where a stage's compute runs: torch (on the CPU or a CUDA GPU), or onnxruntime on a graph exported from the
+same weights at start-up.
 
-Both take and return torch tensors with the signatures of triton_tts.pipeline, so the stages do not know
-which runtime they use. `threads` is the onnxruntime session's intra-op thread count (torch's is per process:
-triton_tts.stages.set_torch_threads).
+Both take and return torch tensors on the host with the signatures of triton_tts.pipeline, so the stages do
+not know which runtime or device they use. `threads` is the onnxruntime session's intra-op thread count
+(torch's is per process: triton_tts.stages.set_torch_threads).
 """
 
 from __future__ import annotations
 
 import tempfile
+from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
 from typing import Callable
@@ -25,6 +27,31 @@ from triton_tts.voice import Voice
 RUNTIMES = ("torch", "onnxruntime")
 # The stages' default: faster than torch for both stages at one sentence per call on CPU (docs/benchmarks.md).
 DEFAULT_RUNTIME = "onnxruntime"
+DEVICES = ("cpu", "cuda")
+PRECISIONS = ("fp32", "fp16")
+
+
+@dataclass(frozen=True)
+class Placement:
+    """The device and precision of a torch stage. fp16 is autocast on CUDA only: on the GPU it ran the acoustic
+    model 2.2x faster with the same durations for most sentences, and the vocoder's inverse STFT slower and
+    drifting (issue 15's measurements), so it is chosen per stage."""
+
+    device: str = "cpu"
+    precision: str = "fp32"
+
+    def check(self, runtime: str) -> None:
+        """ValueError saying what to change, at start-up rather than on the first request."""
+        if self.device not in DEVICES:
+            raise ValueError(f"unknown device {self.device!r}; choose one of {', '.join(DEVICES)}")
+        if self.precision not in PRECISIONS:
+            raise ValueError(f"unknown precision {self.precision!r}; choose one of {', '.join(PRECISIONS)}")
+        if self.device == "cuda" and runtime != "torch":
+            raise ValueError(f"device cuda needs runtime torch (this project's onnxruntime is the CPU build), not {runtime!r}")
+        if self.precision == "fp16" and self.device != "cuda":
+            raise ValueError("precision fp16 needs device cuda (CPU kernels have no fast fp16); use fp32 on the CPU")
+        if self.device == "cuda" and not torch.cuda.is_available():
+            raise ValueError("device cuda, but torch sees no CUDA GPU here: use device cpu, or run where a GPU is")
 
 
 class OnnxRunner:
@@ -48,21 +75,45 @@ class OnnxRunner:
         return tuple(torch.from_numpy(output) for output in self.session.run(None, feeds))
 
 
+class DeviceRunner:
+    """A torch module on its placement's device: the host tensors go there, the outputs come back to the host
+    (floating ones as float32, whatever the autocast computed them in). On the CPU at fp32 it is the module's
+    own call, so the tests run the GPU's code path."""
+
+    def __init__(self, module: nn.Module, placement: Placement) -> None:
+        self.device = torch.device(placement.device)
+        self.module = module.to(self.device).eval()
+        self.fp16 = placement.precision == "fp16"
+
+    @torch.inference_mode()
+    def __call__(self, *tensors: torch.Tensor) -> tuple[torch.Tensor, ...]:
+        inputs = (t.to(self.device, non_blocking=True) for t in tensors)
+        with torch.autocast(self.device.type, dtype=torch.float16, enabled=self.fp16):
+            outputs = self.module(*inputs)
+        return tuple((o.float() if o.is_floating_point() else o).cpu() for o in outputs)
+
+
 def check_runtime(runtime: str) -> None:
     if runtime not in RUNTIMES:
         raise ValueError(f"unknown runtime {runtime!r}; choose one of {', '.join(RUNTIMES)}")
 
 
-def acoustic_runner(voice: Voice, runtime: str, threads: int) -> AcousticRunner:
+def acoustic_runner(voice: Voice, runtime: str, threads: int, placement: Placement = Placement()) -> AcousticRunner:
     check_runtime(runtime)
+    placement.check(runtime)
     module = AcousticInference(voice.model).eval()
-    return module if runtime == "torch" else OnnxRunner("acoustic", partial(export_stage, "acoustic", module), threads)
+    if runtime == "torch":
+        return DeviceRunner(module, placement)
+    return OnnxRunner("acoustic", partial(export_stage, "acoustic", module), threads)
 
 
-def vocoder_runner(vocoder: nn.Module, runtime: str, threads: int) -> VocoderRunner:
-    """The neural vocoder on `runtime`; Griffin-Lim on torch whatever `runtime` says (its loop has no graph), so
-    `--set vocoder.vocoder=griffin_lim` works without also changing the stage's runtime."""
+def vocoder_runner(vocoder: nn.Module, runtime: str, threads: int, placement: Placement = Placement()) -> VocoderRunner:
+    """The neural vocoder on `runtime` and `placement`; Griffin-Lim on torch on the CPU whatever they say (its
+    loop has no graph), so `--set vocoder.vocoder=griffin_lim` works without also changing the stage's runtime."""
     check_runtime(runtime)
-    if runtime == "torch" or not isinstance(vocoder, NeuralVocoder):
+    if not isinstance(vocoder, NeuralVocoder):
         return vocoder
+    placement.check(runtime)
+    if runtime == "torch":
+        return DeviceRunner(vocoder, placement)
     return OnnxRunner("vocoder", partial(export_stage, "vocoder", vocoder), threads)

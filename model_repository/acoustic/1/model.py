@@ -6,7 +6,7 @@ import triton_python_backend_utils as pb_utils
 
 from triton_tts.model_config import required_parameter, voice_dir
 from triton_tts.observability import StageObserver, Traced, traced, run_traced, trace_array
-from triton_tts.runtimes import acoustic_runner
+from triton_tts.runtimes import Placement, acoustic_runner
 from triton_tts.stages import AcousticRequest, AcousticResult, AcousticStage, set_torch_threads
 from triton_tts.triton_batch import execute_batch
 from triton_tts.voice import load_voice
@@ -32,7 +32,8 @@ class TritonPythonModel:
         threads = int(required_parameter(config, "threads"))
         set_torch_threads(threads)
         voice = load_voice(voice_dir(config, args["model_repository"]))
-        runner = acoustic_runner(voice, required_parameter(config, "runtime"), threads)
+        placement = Placement(required_parameter(config, "device"), required_parameter(config, "precision"))
+        runner = acoustic_runner(voice, required_parameter(config, "runtime"), threads, placement)
         self.stage = AcousticStage(voice.config, runner, int(required_parameter(config, "compute_batch_size")))
         self.stage.warm_up()
         self.observer = StageObserver(pb_utils, "acoustic")

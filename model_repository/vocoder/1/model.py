@@ -6,7 +6,7 @@ import triton_python_backend_utils as pb_utils
 
 from triton_tts.model_config import required_parameter, voice_dir
 from triton_tts.observability import StageObserver, Traced, traced, finish_request, run_traced
-from triton_tts.runtimes import vocoder_runner
+from triton_tts.runtimes import Placement, vocoder_runner
 from triton_tts.cpu_priority import lower_cpu_priority
 from triton_tts.stages import SpokenAudio, VocoderRequest, VocoderStage, set_torch_threads, window_frames_for
 from triton_tts.triton_batch import audio_tensors, execute_batch, optional_scalar
@@ -24,7 +24,8 @@ class TritonPythonModel:
         voice_config = load_voice_config(directory)
         mel, self.voices = voice_config.mel, list(voice_config.speakers)
         vocoder = load_vocoder(required_parameter(config, "vocoder"), directory, mel)
-        runner = vocoder_runner(vocoder, required_parameter(config, "runtime"), threads)
+        placement = Placement(required_parameter(config, "device"), required_parameter(config, "precision"))
+        runner = vocoder_runner(vocoder, required_parameter(config, "runtime"), threads, placement)
         self.stage = VocoderStage(mel, runner, int(required_parameter(config, "compute_batch_size")), window_frames_for(vocoder))
         self.stage.warm_up()
         self.observer = StageObserver(pb_utils, "vocoder")
