@@ -28,6 +28,7 @@ from pathlib import Path
 import psutil
 
 from serving import model_config, shm
+from serving._proto.model_config_pb2 import ModelConfig, ModelInstanceGroup
 from serving.paths import DEFAULT_VOICE_DIR, ENSEMBLE_REPOSITORY, REFERENCE_REPOSITORY, REPO, STAGE_REPOSITORY
 from serving.drain import drain
 from serving.liveness import dead_stages
@@ -57,6 +58,7 @@ class ServerOptions:
     reference_voice: bool = False  # serve REFERENCE_REPOSITORY instead of the stages and ensembles
     bind: str = "127.0.0.1"  # this machine only, unless asked (--bind 0.0.0.0)
     tls: GrpcTls | None = None
+    device: str = "cpu"  # cuda: the compute stages on one GPU (gpu_stage)
 
     def client_tls(self) -> TLSConfig | None:
         """What the launcher's own probe presents: the CA, and (mutual TLS) the server's own certificate."""
@@ -102,10 +104,25 @@ def backend_directory(build_dir: Path) -> Path:
     return python_dir.parent
 
 
+GPU_STAGES = ("acoustic", "vocoder")  # what --device cuda moves; the text frontend and tts_stream stay on the CPU
+
+
+def gpu_stage(config: ModelConfig, stage: str) -> None:
+    """Put a compute stage on the GPU: one KIND_GPU instance, the torch runtime on cuda, and every request of the
+    batch Triton forms in one padded pass (compute_batch_size = max_batch_size; on the CPU one at a time measured
+    best). Precision stays fp32 until fp16's parity is measured on a GPU (--set acoustic.precision=fp16)."""
+    del config.instance_group[:]
+    config.instance_group.add(count=1, kind=ModelInstanceGroup.KIND_GPU)
+    for key, value in (("runtime", "torch"), ("device", "cuda"), ("compute_batch_size", str(config.max_batch_size))):
+        model_config.set_parameter(config, stage, key, value)
+
+
 def derive_config(text: str, stage: str, options: ServerOptions) -> str:
-    """A stage's config.pbtxt with this run's instance count, queue bound and parameters and, for baselines, no
-    dynamic batcher or no queue bounds."""
+    """A stage's config.pbtxt with this run's device, instance count, queue bound and parameters (--set wins over
+    the device's settings) and, for baselines, no dynamic batcher or no queue bounds."""
     config = model_config.parse(text)
+    if options.device == "cuda" and stage in GPU_STAGES:
+        gpu_stage(config, stage)
     for key, value in options.parameters.get(stage, {}).items():
         model_config.set_parameter(config, stage, key, value)
     if stage in options.instances:
@@ -333,6 +350,8 @@ def main() -> None:
     parser.add_argument("--reference-voice", action="store_true",
                         help="serve the Piper teacher as `tts` instead of the default voice (A/B listening, benchmarks)")
     parser.add_argument("--bind", default="127.0.0.1", help="address to listen on (0.0.0.0: every interface)")
+    parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
+                        help="cuda: the acoustic and vocoder stages on one GPU (torch runtime, whole batches)")
     parser.add_argument("--tls-cert", help="gRPC over TLS: the server's PEM certificate (with --tls-key and --tls-ca)")
     parser.add_argument("--tls-key", help="the server's PEM private key")
     parser.add_argument("--tls-ca", help="PEM CA that signed the server's certificate and, for mutual TLS, the clients'")
@@ -344,7 +363,7 @@ def main() -> None:
         parser.error("TLS needs all of --tls-cert, --tls-key and --tls-ca")
     options = ServerOptions(
         args.grpc_port, args.http_port, args.metrics_port, parse_instances(args.instances), parse_instances(args.max_queue), parse_parameters(args.set),
-        build_dir=args.build_dir, voice_dir=args.voice_dir, reference_voice=args.reference_voice, bind=args.bind,
+        build_dir=args.build_dir, voice_dir=args.voice_dir, reference_voice=args.reference_voice, bind=args.bind, device=args.device,
         tls=GrpcTls(*tls_files, mutual=not args.tls_server_only) if all(tls_files) else None,
     )
     server = TritonServer(options)
@@ -354,7 +373,7 @@ def main() -> None:
         server.start()
         print(
             f"\nTriton is serving `tts`{'' if options.reference_voice else ' and `tts_stream` (streaming)'} with "
-            f"{'the Piper reference voice' if options.reference_voice else 'the default voice'} on the CPU:\n"
+            f"{'the Piper reference voice' if options.reference_voice else 'the default voice'} on the {'GPU' if options.device == 'cuda' else 'CPU'}:\n"
             f"  gRPC     {options.bind}:{options.grpc_port}{'  (TLS' + (', client certificates required)' if options.tls.mutual else ')') if options.tls else ''}\n"
             f"  HTTP     http://{options.bind}:{options.http_port}  (ready: /v2/health/ready, model: /v2/models/tts)\n"
             f"  metrics  http://{options.bind}:{options.metrics_port}/metrics\n"

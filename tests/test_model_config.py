@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from serving import model_config
+from serving._proto.model_config_pb2 import ModelInstanceGroup
 from serving.launcher import ServerOptions, derive_config
 from tests.conftest import REPO
 from triton_tts.model_config import required_parameter, stage_parameter
@@ -40,6 +41,20 @@ def test_baselines_drop_the_queue_bound_or_the_batcher_and_leave_ensembles_alone
     assert not model_config.parse(derive_config(ACOUSTIC, "acoustic", ServerOptions(dynamic_batching=False))).HasField("dynamic_batching")
     for options in (ServerOptions(queue_bounds=False), ServerOptions(dynamic_batching=False)):
         assert model_config.parse(derive_config(ENSEMBLE, "tts", options)) == model_config.parse(ENSEMBLE)
+
+
+def test_device_cuda_puts_the_compute_stages_on_one_gpu_with_whole_batches_and_set_still_wins() -> None:
+    options = ServerOptions(device="cuda", parameters={"acoustic": {"precision": "fp16"}})
+    for stage in ("acoustic", "vocoder"):
+        text = (REPO / "model_repository" / stage / "config.pbtxt").read_text()
+        derived = model_config.parse(derive_config(text, stage, options))
+        assert [(g.count, g.kind) for g in derived.instance_group] == [(1, ModelInstanceGroup.KIND_GPU)]
+        parameters = {key: value.string_value for key, value in derived.parameters.items()}
+        assert (parameters["runtime"], parameters["device"]) == ("torch", "cuda")
+        assert parameters["compute_batch_size"] == str(derived.max_batch_size)
+        assert parameters["precision"] == ("fp16" if stage == "acoustic" else "fp32")
+    frontend = (REPO / "model_repository" / "text_frontend" / "config.pbtxt").read_text()
+    assert derive_config(frontend, "text_frontend", options) == derive_config(frontend, "text_frontend", ServerOptions())
 
 
 def test_an_override_of_something_the_config_lacks_is_refused() -> None:
