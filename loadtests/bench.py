@@ -4,7 +4,8 @@ naive one-request-at-a-time HTTP server (loadtests/naive_server.py) serving the 
 Same machine, same texts, one run. Closed loop: N clients each send their next request when the last one
 returns. Prints a markdown table: requests/s, audio seconds per wall second, latency p50/p95/p99, real-time
 factor per request (compute latency / audio duration), CPU cores busy, and the average batch size each
-stage formed (from Triton's statistics API).
+stage formed (from Triton's statistics API); and for the Triton rows, CPU per audio second by process
+(tritonserver, each stage's stub, and the load generator, which shares the cores).
 
 With --stream, the dynamic-batching server also serves every concurrency through `tts_stream` (same texts:
 throughput beside the non-streaming rows), and 30-word sentences at concurrency 1 and 8 for the time to first
@@ -48,6 +49,7 @@ from triton_tts.runtimes import DEFAULT_RUNTIME, RUNTIMES
 from triton_tts_client import RetryPolicy, TTSClient
 
 STAGES = ("text_frontend", "acoustic", "vocoder")
+LOAD_GENERATOR = "load generator"  # this process, in the per-process CPU table
 
 
 @dataclass
@@ -62,6 +64,12 @@ class Result:
     batch_sizes: dict[str, float] = field(default_factory=dict)
     first_audio: list[float] = field(default_factory=list)  # streaming: seconds to the first chunk
     chunks: list[int] = field(default_factory=list)
+    process_cpu_s: dict[str, float] = field(default_factory=dict)  # Triton rows: CPU seconds per process group
+
+    def process_row(self, groups: list[str]) -> str:
+        """CPU milliseconds per audio second of each process group (where a setup's cost goes)."""
+        cells = " | ".join(f"{self.process_cpu_s.get(g, 0.0) / self.audio_s * 1000:.2f}" for g in groups)
+        return f"| {self.name} | {self.concurrency} | {cells} |"
 
     def ttfa_row(self) -> str:
         p50, p95, p99 = (np.percentile(self.first_audio, q) * 1000 for q in (50, 95, 99))
@@ -113,14 +121,28 @@ def thirty_word_sentences(count: int = 16, seed: int = 7) -> list[str]:
 
 
 def cpu_seconds(processes: list[psutil.Process]) -> float:
-    total = 0.0
+    return sum(cpu_by_group(processes).values())
+
+
+def process_group(process: psutil.Process) -> str:
+    """A Python backend stub by its model's name (its first argument is .../<model>/1/model.py), else the
+    executable's name (tritonserver)."""
+    command = process.cmdline()
+    if len(command) > 1 and command[0].endswith("triton_python_backend_stub"):
+        return Path(command[1]).parent.parent.name
+    return Path(command[0]).name if command else process.name()
+
+
+def cpu_by_group(processes: list[psutil.Process]) -> dict[str, float]:
+    """User + system CPU seconds so far, summed per process_group; processes gone since are skipped."""
+    totals: dict[str, float] = {}
     for process in processes:
         try:
-            times = process.cpu_times()
-            total += times.user + times.system
+            times, group = process.cpu_times(), process_group(process)
         except psutil.NoSuchProcess:
-            pass
-    return total
+            continue
+        totals[group] = totals.get(group, 0.0) + times.user + times.system
+    return totals
 
 
 def run_offline(synthesizer: Synthesizer, texts: list[str], batch_size: int, duration_s: float) -> Result:
@@ -202,10 +224,14 @@ def run_triton(server: TritonServer, name: str, texts: list[str], concurrency: i
 def measure(server: TritonServer, result: Result, call, texts: list[str], stages: tuple[str, ...], duration_s: float) -> Result:
     """closed_loop against `server`, with its processes' CPU time and the batch sizes `stages` formed."""
     processes = process_tree(server.process.pid)
-    counts_before, cpu_start, start = stage_counts(server.http_url, stages), cpu_seconds(processes), time.monotonic()
+    me = psutil.Process()  # the load generator shares the cores: its CPU is reported, not counted as the server's
+    counts_before, cpu_start, start = stage_counts(server.http_url, stages), cpu_by_group([*processes, me]), time.monotonic()
     closed_loop(result, call, texts, result.concurrency, duration_s)
     result.wall_s = time.monotonic() - start
-    result.cpu_s = cpu_seconds(processes) - cpu_start
+    cpu_end = cpu_by_group([*processes, me])
+    result.process_cpu_s = {group: cpu_end[group] - cpu_start.get(group, 0.0) for group in cpu_end}
+    result.process_cpu_s[LOAD_GENERATOR] = result.process_cpu_s.pop(process_group(me), 0.0)
+    result.cpu_s = sum(seconds for group, seconds in result.process_cpu_s.items() if group != LOAD_GENERATOR)
     for stage, (inferences, executions) in stage_counts(server.http_url, stages).items():
         before = counts_before[stage]
         result.batch_sizes[stage] = (inferences - before[0]) / max(1, executions - before[1])
@@ -360,6 +386,15 @@ def markdown_report(results: list[Result], duration_s: float, n_texts: int) -> s
             TTFA_HEADER, *(r.ttfa_row() for r in streams), "",
             f"Streaming throughput at concurrency 16: {streamed:.1f} audio s/s = {streamed / whole:.0%} of the "
             f"non-streaming {whole:.1f} in the same run.",
+        ]
+    profiled = [r for r in results if r.process_cpu_s and r.audio_s]
+    if profiled:
+        groups = sorted({g for r in profiled for g, seconds in r.process_cpu_s.items() if seconds / r.wall_s >= 0.005} - {LOAD_GENERATOR})
+        groups.append(LOAD_GENERATOR)
+        lines += [
+            "", "CPU ms per audio second, by process (a stage's stub by its model; the load generator shares the cores):", "",
+            f"| setup | concurrency | {' | '.join(groups)} |", "|---|---|" + "---|" * len(groups),
+            *(r.process_row(groups) for r in profiled),
         ]
     if any(r.name.startswith("Triton, Piper teacher") for r in results):
         ours, teacher = per_core(results, "Triton, dynamic batching", 16), per_core(results, "Triton, Piper teacher", 16)
