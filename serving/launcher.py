@@ -350,6 +350,7 @@ def main() -> None:
     parser.add_argument("--reference-voice", action="store_true",
                         help="serve the Piper teacher as `tts` instead of the default voice (A/B listening, benchmarks)")
     parser.add_argument("--bind", default="127.0.0.1", help="address to listen on (0.0.0.0: every interface)")
+    # triton_tts.runtimes.DEVICES, spelled out: importing it would load torch into the launcher.
     parser.add_argument("--device", choices=("cpu", "cuda"), default="cpu",
                         help="cuda: the acoustic and vocoder stages on one GPU (torch runtime, whole batches)")
     parser.add_argument("--tls-cert", help="gRPC over TLS: the server's PEM certificate (with --tls-key and --tls-ca)")
