@@ -76,12 +76,24 @@ class ServerOptions:
         return tuple(sorted(p.name for root in self.source_repositories for p in root.iterdir() if (p / "config.pbtxt").exists()))
 
 
+TRITON_HOME_ENV = "TRITON_HOME"  # an unpacked serving.gpu_pack tritonserver, where nvidia-pytriton is not installed
+
+
 def triton_home() -> Path:
-    """Where the nvidia-pytriton wheel keeps tritonserver (found, not imported: importing pulls in tritonclient)."""
+    """Where tritonserver is: $TRITON_HOME (serving.gpu_pack's layout) if set, else the nvidia-pytriton wheel's
+    folder (found, not imported: importing pulls in tritonclient)."""
+    if os.environ.get(TRITON_HOME_ENV):
+        return Path(os.environ[TRITON_HOME_ENV])
     spec = importlib.util.find_spec("pytriton")
     if spec is None or not spec.submodule_search_locations:
-        raise FileNotFoundError("nvidia-pytriton is not installed: run make setup")
+        raise FileNotFoundError(f"nvidia-pytriton is not installed (run make setup), and ${TRITON_HOME_ENV} is not set")
     return Path(spec.submodule_search_locations[0]) / "tritonserver"
+
+
+def triton_libraries() -> Path:
+    """The shared libraries tritonserver was built against: lib/ in $TRITON_HOME, else the wheel's own folder."""
+    home = triton_home()
+    return home / "lib" if os.environ.get(TRITON_HOME_ENV) else home.parents[1] / "nvidia_pytriton.libs"
 
 
 def backend_directory(build_dir: Path) -> Path:
@@ -161,8 +173,7 @@ def derive_repository(options: ServerOptions) -> Path:
 
 def server_environment(options: ServerOptions) -> dict[str, str]:
     """The bundled libraries and libpython on the loader path; this venv's python3 first for the stubs."""
-    site_packages = triton_home().parents[1]
-    libraries = [str(site_packages / "nvidia_pytriton.libs"), sysconfig.get_config_var("LIBDIR") or ""]
+    libraries = [str(triton_libraries()), sysconfig.get_config_var("LIBDIR") or ""]
     env = dict(os.environ)
     env["LD_LIBRARY_PATH"] = ":".join(filter(None, [*libraries, env.get("LD_LIBRARY_PATH", "")]))
     env["PATH"] = f"{Path(sys.executable).parent}:{env.get('PATH', '')}"

@@ -6,6 +6,7 @@ import torch
 
 from tests.conftest import DEFAULT_VOICE_DIR
 from triton_tts.acoustic import AcousticInference
+from triton_tts.offline import Synthesizer
 from triton_tts.pipeline import AcousticInput, pad_ids
 from triton_tts.runtimes import DeviceRunner, Placement, acoustic_runner, vocoder_runner
 from triton_tts.voice import load_neural_vocoder, load_voice
@@ -53,3 +54,14 @@ def test_a_placement_that_cannot_work_is_refused_with_what_to_change(voice, runt
 def test_cuda_without_a_gpu_is_refused_at_start_up(voice) -> None:
     with pytest.raises(ValueError, match="torch sees no CUDA GPU"):
         acoustic_runner(voice, "torch", 1, Placement("cuda"))
+
+
+def test_the_offline_pipeline_on_the_device_path_in_whole_batches_gives_each_utterances_own_audio() -> None:
+    """The GPU's offline limit (one padded pass per batch, device path) must not change any utterance's audio:
+    padding is masked, so a batch of mixed lengths equals each utterance synthesized alone."""
+    texts = ["Short.", "A somewhat longer sentence, with a pause in it.", "Numbers like 42 are read out."]
+    alone = Synthesizer.load(DEFAULT_VOICE_DIR, runtime="torch")
+    batched = Synthesizer.load(DEFAULT_VOICE_DIR, runtime="torch", placement=Placement("cpu"), compute_batch_size=len(texts))
+    for want, got in zip((alone.synthesize([t])[0] for t in texts), batched.synthesize(texts)):
+        assert got.shape == want.shape
+        assert abs(got - want).max() <= 1e-4

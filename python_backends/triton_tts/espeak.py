@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import os
 import re
 import threading
 from dataclasses import dataclass
@@ -25,6 +26,9 @@ _PHONEME_SEPARATOR = "|"
 _MNEMONIC_MODE = ord(_PHONEME_SEPARATOR) << 8  # espeak-ng's ASCII mnemonics, separated by "|"
 _IPA_MODE = 0x02  # espeakPHONEMES_IPA: UTF-8 IPA, no separator (as Piper calls it)
 CLAUSE_TERMINATORS = ".,?!;:"
+# A libespeak-ng outside the loader's path (serving.gpu_pack's); its data then comes from $ESPEAK_DATA_PATH,
+# which espeak-ng itself reads.
+LIBRARY_ENV = "ESPEAK_NG_LIBRARY"
 
 
 # TextToPhonemes glues a pause ("_:") or a glottal-onset mark ("_!") to the next phoneme ("_:n", "_!w");
@@ -93,7 +97,7 @@ class _Espeak:
     """The loaded library; one per process."""
 
     def __init__(self) -> None:
-        path = ctypes.util.find_library("espeak-ng") or "libespeak-ng.so.1"
+        path = os.environ.get(LIBRARY_ENV) or ctypes.util.find_library("espeak-ng") or "libespeak-ng.so.1"
         try:
             self.lib = ctypes.CDLL(path)
         except OSError as exc:

@@ -11,24 +11,29 @@ import numpy as np
 from torch import nn
 
 from triton_tts.frontend import TextFrontend
-from triton_tts.runtimes import DEFAULT_RUNTIME, acoustic_runner, vocoder_runner
+from triton_tts.runtimes import DEFAULT_RUNTIME, Placement, acoustic_runner, vocoder_runner
 from triton_tts.stages import AcousticRequest, AcousticStage, VocoderStage, window_frames_for
 from triton_tts.voice import Voice, load_vocoder, load_voice
 
 
 class Synthesizer:
-    """Text to audio for batches of utterances, exactly as the `tts` ensemble computes it."""
+    """Text to audio for batches of utterances, exactly as the `tts` ensemble computes it. `placement` and
+    `compute_batch_size` are the stages' config parameters of those names (the GPU's offline limit: device cuda,
+    whole batches)."""
 
-    def __init__(self, voice: Voice, vocoder: nn.Module, runtime: str = DEFAULT_RUNTIME, threads: int = 1) -> None:
+    def __init__(self, voice: Voice, vocoder: nn.Module, runtime: str = DEFAULT_RUNTIME, threads: int = 1,
+                 placement: Placement = Placement(), compute_batch_size: int = 1) -> None:
         self.frontend = TextFrontend(voice.config)
-        self.acoustic = AcousticStage(voice.config, acoustic_runner(voice, runtime, threads))
-        self.vocoder = VocoderStage(voice.config.mel, vocoder_runner(vocoder, runtime, threads), window_frames=window_frames_for(vocoder))
+        self.acoustic = AcousticStage(voice.config, acoustic_runner(voice, runtime, threads, placement), compute_batch_size)
+        self.vocoder = VocoderStage(voice.config.mel, vocoder_runner(vocoder, runtime, threads, placement), compute_batch_size,
+                                    window_frames_for(vocoder))
 
     @classmethod
-    def load(cls, directory: Path | str, vocoder: str = "neural", runtime: str = DEFAULT_RUNTIME, threads: int = 1) -> "Synthesizer":
+    def load(cls, directory: Path | str, vocoder: str = "neural", runtime: str = DEFAULT_RUNTIME, threads: int = 1,
+             placement: Placement = Placement(), compute_batch_size: int = 1) -> "Synthesizer":
         """The voice in `directory` with the named vocoder (see triton_tts.voice.VOCODERS) on the named runtime."""
         voice = load_voice(directory)
-        return cls(voice, load_vocoder(vocoder, directory, voice.config.mel), runtime, threads)
+        return cls(voice, load_vocoder(vocoder, directory, voice.config.mel), runtime, threads, placement, compute_batch_size)
 
     @property
     def sample_rate(self) -> int:
