@@ -11,12 +11,19 @@ With --stream, the dynamic-batching server also serves every concurrency through
 throughput beside the non-streaming rows), and 30-word sentences at concurrency 1 and 8 for the time to first
 audio (TTFA) table.
 
+With --device cuda, the acoustic and vocoder stages run on the GPU (torch, fp32; serving.launcher's --device),
+served and offline: the offline rows are then the batch sweep of the GPU's limit (one padded pass per batch), and
+there is no naive CPU server. --client-processes spreads each row's clients over processes (one Python
+process's GIL cannot drive a GPU server), and --compare-at names the concurrency compared with the limit.
+
 With --runtimes torch onnxruntime, one dynamic-batching server per runtime of the acoustic and vocoder
 stages (the model config parameter `runtime`), so the runtimes are compared in one run. With --reference,
 also the Piper teacher served behind the same `tts` contract (serving/reference_repository), same clients.
 
 Run: python -m loadtests.bench [--duration 20] [--concurrency 1 4 16] [--instances vocoder=2]
      [--runtimes torch onnxruntime] [--set vocoder.vocoder=griffin_lim] [--reference] [--stream]
+     python -m loadtests.bench --device cuda --offline-batch 1 8 64 256 --concurrency 1 64 --compare-at 64
+     --client-processes 8 --no-baseline
 """
 
 from __future__ import annotations
@@ -35,17 +42,19 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from functools import partial
 from pathlib import Path
+from typing import Callable
 
 import numpy as np
 import psutil
 import torch
 
+from loadtests.closed_loop import closed_loop, closed_loop_processes
 from serving.launcher import ServerOptions, TritonServer, parse_instances, parse_parameters
 from serving.paths import DEFAULT_VOICE_DIR
 from serving.triton_http import batch_counts
 from training.corpus import sentences, split_of
 from triton_tts.offline import Synthesizer
-from triton_tts.runtimes import DEFAULT_RUNTIME, RUNTIMES
+from triton_tts.runtimes import DEFAULT_RUNTIME, DEVICES, RUNTIMES, Placement
 from triton_tts_client import RetryPolicy, TTSClient
 
 STAGES = ("text_frontend", "acoustic", "vocoder")
@@ -170,30 +179,6 @@ def stage_counts(http_url: str, stages: tuple[str, ...]) -> dict[str, tuple[int,
     return {stage: batch_counts(http_url, stage) for stage in stages}
 
 
-def closed_loop(result: Result, call, texts: list[str], concurrency: int, duration_s: float) -> None:
-    """`concurrency` threads, each calling `call(text) -> audio seconds` back to back for `duration_s`."""
-    lock = threading.Lock()
-    stop_at = time.monotonic() + duration_s
-
-    def worker(offset: int) -> None:
-        k = offset
-        while time.monotonic() < stop_at:
-            began = time.monotonic()
-            seconds = call(texts[k % len(texts)])
-            latency = time.monotonic() - began
-            k += concurrency
-            with lock:
-                result.latencies.append(latency)
-                result.rtfs.append(latency / seconds)
-                result.audio_s += seconds
-
-    threads = [threading.Thread(target=worker, args=(i,)) for i in range(concurrency)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
-
-
 def process_tree(pid: int) -> list[psutil.Process]:
     root = psutil.Process(pid)
     return [root, *root.children(recursive=True)]
@@ -211,26 +196,35 @@ def per_thread_client(server: TritonServer):
     return client
 
 
-def run_triton(server: TritonServer, name: str, texts: list[str], concurrency: int, duration_s: float) -> Result:
-    """`concurrency` SDK clients in a closed loop; batch sizes from Triton's statistics."""
-    result, client = Result(name, concurrency), per_thread_client(server)
+def run_triton(server: TritonServer, name: str, texts: list[str], concurrency: int, duration_s: float, client_processes: int = 1) -> Result:
+    """`concurrency` SDK clients in a closed loop (threads here, or spread over `client_processes` processes);
+    batch sizes from Triton's statistics."""
+    result = Result(name, concurrency)
+    if client_processes > 1:
+        def generate(result: Result) -> float:
+            load = closed_loop_processes(server.grpc_url, texts, concurrency, duration_s, client_processes)
+            result.latencies, result.rtfs, result.audio_s, result.wall_s = load.latencies, load.rtfs, load.audio_s, load.wall_s
+            return load.client_cpu_s
+    else:
+        client = per_thread_client(server)
 
-    def call(text: str) -> float:
-        return client().synthesize(text).duration
+        def generate(result: Result) -> float:
+            closed_loop(result, lambda text: client().synthesize(text).duration, texts, concurrency, duration_s)
+            return 0.0
 
-    return measure(server, result, call, texts, ("tts",) if server.options.reference_voice else STAGES, duration_s)
+    return measure(server, result, generate, ("tts",) if server.options.reference_voice else STAGES)
 
 
-def measure(server: TritonServer, result: Result, call, texts: list[str], stages: tuple[str, ...], duration_s: float) -> Result:
-    """closed_loop against `server`, with its processes' CPU time and the batch sizes `stages` formed."""
+def measure(server: TritonServer, result: Result, generate: Callable[[Result], float], stages: tuple[str, ...]) -> Result:
+    """`generate(result)` loads `server` (filling the result's latencies, audio and wall time; returning its helper
+    processes' CPU seconds); with the server's processes' CPU time and the batch sizes `stages` formed."""
     processes = process_tree(server.process.pid)
     me = psutil.Process()  # the load generator shares the cores: its CPU is reported, not counted as the server's
-    counts_before, cpu_start, start = stage_counts(server.http_url, stages), cpu_by_group([*processes, me]), time.monotonic()
-    closed_loop(result, call, texts, result.concurrency, duration_s)
-    result.wall_s = time.monotonic() - start
+    counts_before, cpu_start = stage_counts(server.http_url, stages), cpu_by_group([*processes, me])
+    helper_cpu_s = generate(result)
     cpu_end = cpu_by_group([*processes, me])
     result.process_cpu_s = {group: cpu_end[group] - cpu_start.get(group, 0.0) for group in cpu_end}
-    result.process_cpu_s[LOAD_GENERATOR] = result.process_cpu_s.pop(process_group(me), 0.0)
+    result.process_cpu_s[LOAD_GENERATOR] = result.process_cpu_s.pop(process_group(me), 0.0) + helper_cpu_s
     result.cpu_s = sum(seconds for group, seconds in result.process_cpu_s.items() if group != LOAD_GENERATOR)
     for stage, (inferences, executions) in stage_counts(server.http_url, stages).items():
         before = counts_before[stage]
@@ -239,7 +233,7 @@ def measure(server: TritonServer, result: Result, call, texts: list[str], stages
 
 
 def run_triton_stream(server: TritonServer, name: str, texts: list[str], concurrency: int, duration_s: float) -> Result:
-    """As run_triton, through `tts_stream`: latency to the last chunk, TTFA to the first."""
+    """As run_triton (threads), through `tts_stream`: latency to the last chunk, TTFA to the first."""
     result, client = Result(name, concurrency), per_thread_client(server)
 
     def call(text: str) -> float:
@@ -251,7 +245,11 @@ def run_triton_stream(server: TritonServer, name: str, texts: list[str], concurr
         result.chunks.append(chunks)
         return seconds
 
-    return measure(server, result, call, texts, ("acoustic",), duration_s)  # the frontend and vocoder run inside tts_stream
+    def generate(result: Result) -> float:
+        closed_loop(result, call, texts, concurrency, duration_s)
+        return 0.0
+
+    return measure(server, result, generate, ("acoustic",))  # the frontend and vocoder run inside tts_stream
 
 
 @contextmanager
@@ -283,9 +281,8 @@ def naive_call(port: int, text: str) -> float:
 def run_naive(port: int, process: subprocess.Popen, texts: list[str], concurrency: int, duration_s: float) -> Result:
     result = Result("naive HTTP server", concurrency)
     processes = process_tree(process.pid)
-    cpu_start, start = cpu_seconds(processes), time.monotonic()
+    cpu_start = cpu_seconds(processes)
     closed_loop(result, partial(naive_call, port), texts, concurrency, duration_s)
-    result.wall_s = time.monotonic() - start
     result.cpu_s = cpu_seconds(processes) - cpu_start
     return result
 
@@ -303,25 +300,36 @@ def main() -> None:
     parser.add_argument("--write", type=Path, help="also write the report (markdown) to this file")
     parser.add_argument("--reference", action="store_true", help="also the Piper teacher served the same way")
     parser.add_argument("--stream", action="store_true", help="also tts_stream: throughput rows and a TTFA table")
+    parser.add_argument("--device", choices=DEVICES, default="cpu", help="cuda: the compute stages on the GPU (torch)")
+    parser.add_argument("--client-processes", type=int, default=1, help="spread each row's clients over processes")
+    parser.add_argument("--compare-at", type=int, default=16, help="the concurrency compared with the offline limit")
     args = parser.parse_args()
+    cuda = args.device == "cuda"
+    if cuda and args.stream:
+        parser.error("--stream measures tts_stream, whose vocoder runs on the CPU: run it without --device cuda")
     texts = benchmark_texts()
     results = []
     torch.set_num_threads(psutil.cpu_count())
     settings = parse_parameters(args.set)
     vocoder = settings.get("vocoder", {}).get("vocoder", "neural")
-    synthesizer = Synthesizer.load(DEFAULT_VOICE_DIR, vocoder, args.runtimes[0], threads=psutil.cpu_count())
+    runtimes = ["torch"] if cuda else args.runtimes  # the GPU path is torch's (runtimes.Placement)
+    synthesizer = Synthesizer.load(DEFAULT_VOICE_DIR, vocoder, runtimes[0], threads=psutil.cpu_count(), placement=Placement(args.device),
+                                   compute_batch_size=max(args.offline_batch) if cuda else 1)
     synthesizer.synthesize(texts[:2])  # warm up
     for batch_size in args.offline_batch:
         results.append(run_offline(synthesizer, texts, batch_size, args.duration))
         print(results[-1].row(), flush=True)
 
     def options(runtime: str) -> ServerOptions:
+        if cuda:  # serving.launcher.gpu_stage sets the runtime, device and batching of the GPU stages
+            return ServerOptions(device="cuda", instances=parse_instances(args.instances), parameters=settings)
         parameters = {stage: {**settings.get(stage, {}), "runtime": runtime} for stage in ("acoustic", "vocoder")}
         return ServerOptions(instances=parse_instances(args.instances), parameters={**settings, **parameters})
 
-    variants = [(f"Triton, dynamic batching, {runtime}", options(runtime)) for runtime in args.runtimes]
+    label = {"cpu": "", "cuda": " cuda"}[args.device]
+    variants = [(f"Triton, dynamic batching, {runtime}{label}", options(runtime)) for runtime in runtimes]
     if not args.no_baseline:
-        variants.append((f"Triton, no dynamic batching, {args.runtimes[0]}", replace(options(args.runtimes[0]), dynamic_batching=False)))
+        variants.append((f"Triton, no dynamic batching, {runtimes[0]}{label}", replace(options(runtimes[0]), dynamic_batching=False)))
     if args.reference:
         variants.append(("Triton, Piper teacher (reference)", ServerOptions(reference_voice=True)))
     for index, (name, options) in enumerate(variants):
@@ -330,7 +338,8 @@ def main() -> None:
         with tempfile.TemporaryDirectory() as build_dir:
             with TritonServer(replace(options, build_dir=Path(build_dir))) as server:
                 for concurrency in args.concurrency:
-                    results.append(run_triton(server, name, texts, concurrency, args.duration))
+                    processes = min(args.client_processes, concurrency)
+                    results.append(run_triton(server, name, texts, concurrency, args.duration, processes))
                     print(results[-1].row(), flush=True)
                     if args.stream and index == 0:
                         results.append(run_triton_stream(server, "Triton, streaming (tts_stream)", texts, concurrency, args.duration))
@@ -339,11 +348,12 @@ def main() -> None:
                     for concurrency in (1, 8):
                         results.append(run_triton_stream(server, "Triton, streaming, 30-word sentences", thirty_word_sentences(), concurrency, args.duration))
                         print(results[-1].ttfa_row(), flush=True)
-    with naive_server(args.port + 50) as process:
-        for concurrency in args.concurrency:
-            results.append(run_naive(args.port + 50, process, texts, concurrency, args.duration))
-            print(results[-1].row(), flush=True)
-    report = markdown_report(results, args.duration, len(texts))
+    if not cuda:  # the naive server is a CPU baseline; the GPU's is its offline limit
+        with naive_server(args.port + 50) as process:
+            for concurrency in args.concurrency:
+                results.append(run_naive(args.port + 50, process, texts, concurrency, args.duration))
+                print(results[-1].row(), flush=True)
+    report = markdown_report(results, args.duration, len(texts), args.compare_at)
     print("\n" + report)
     if args.write:
         args.write.write_text(report)
@@ -361,11 +371,28 @@ def per_core(results: list[Result], name: str, concurrency: int) -> float:
     return rows[0].audio_s / rows[0].cpu_s if rows else float("nan")
 
 
-def markdown_report(results: list[Result], duration_s: float, n_texts: int) -> str:
+def process_table(results: list[Result]) -> list[str]:
+    """Markdown lines: CPU ms per audio second of each process group, for the rows that measured them."""
+    profiled = [r for r in results if r.process_cpu_s and r.audio_s]
+    if not profiled:
+        return []
+    groups = sorted({g for r in profiled for g, seconds in r.process_cpu_s.items() if seconds / r.wall_s >= 0.005} - {LOAD_GENERATOR})
+    groups.append(LOAD_GENERATOR)
+    return [
+        "", "CPU ms per audio second, by process (a stage's stub by its model; the load generator shares the cores):", "",
+        f"| setup | concurrency | {' | '.join(groups)} |", "|---|---|" + "---|" * len(groups),
+        *(r.process_row(groups) for r in profiled),
+    ]
+
+
+def markdown_report(results: list[Result], duration_s: float, n_texts: int, compare_at: int = 16) -> str:
     """The table, the machine, the command and the ratios the benchmark exists for."""
-    served = best(results, "Triton, dynamic batching", 16)
+    served = best(results, "Triton, dynamic batching", compare_at)
     limit, naive = best(results, "offline"), best(results, "naive")
     machine = f"{psutil.cpu_count()} CPU cores ({platform.processor() or platform.machine()}), Python {platform.python_version()}, torch {torch.__version__}"
+    if torch.cuda.is_available():
+        machine += f", GPU {torch.cuda.get_device_name()}"
+    against_naive = f" and {served / naive:.1f}x the naive server's best ({naive:.1f})" if naive == naive else ""
     lines = [
         f"Machine: {machine}. Command: `python -m loadtests.{' '.join(['bench', *sys.argv[1:]])}`.",
         f"{duration_s:.0f} s per row, {n_texts} held-out sentences.",
@@ -373,10 +400,10 @@ def markdown_report(results: list[Result], duration_s: float, n_texts: int) -> s
         HEADER,
         *(r.row() for r in results if not r.name.endswith("30-word sentences")),
         "",
-        f"Triton with dynamic batching at concurrency 16: {served:.1f} audio s/s = {served / limit:.0%} of the offline "
-        f"limit ({limit:.1f}) and {served / naive:.1f}x the naive server's best ({naive:.1f}).",
-        *(f"- {r}: best {best(results, f'Triton, dynamic batching, {r}'):.1f} audio s/s, at concurrency 16 "
-          f"{best(results, f'Triton, dynamic batching, {r}', 16):.1f}." for r in RUNTIMES if any(r in x.name for x in results)),
+        f"Triton with dynamic batching at concurrency {compare_at}: {served:.1f} audio s/s = {served / limit:.0%} of the offline "
+        f"limit ({limit:.1f}){against_naive}.",
+        *(f"- {r}: best {best(results, f'Triton, dynamic batching, {r}'):.1f} audio s/s, at concurrency {compare_at} "
+          f"{best(results, f'Triton, dynamic batching, {r}', compare_at):.1f}." for r in RUNTIMES if any(r in x.name for x in results)),
     ]
     streams = [r for r in results if r.first_audio]
     if streams:
@@ -387,15 +414,7 @@ def markdown_report(results: list[Result], duration_s: float, n_texts: int) -> s
             f"Streaming throughput at concurrency 16: {streamed:.1f} audio s/s = {streamed / whole:.0%} of the "
             f"non-streaming {whole:.1f} in the same run.",
         ]
-    profiled = [r for r in results if r.process_cpu_s and r.audio_s]
-    if profiled:
-        groups = sorted({g for r in profiled for g, seconds in r.process_cpu_s.items() if seconds / r.wall_s >= 0.005} - {LOAD_GENERATOR})
-        groups.append(LOAD_GENERATOR)
-        lines += [
-            "", "CPU ms per audio second, by process (a stage's stub by its model; the load generator shares the cores):", "",
-            f"| setup | concurrency | {' | '.join(groups)} |", "|---|---|" + "---|" * len(groups),
-            *(r.process_row(groups) for r in profiled),
-        ]
+    lines += process_table(results)
     if any(r.name.startswith("Triton, Piper teacher") for r in results):
         ours, teacher = per_core(results, "Triton, dynamic batching", 16), per_core(results, "Triton, Piper teacher", 16)
         lines.append(
