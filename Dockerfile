@@ -15,9 +15,12 @@ COPY . .
 # SDK that the readiness probe (python3 -m serving.probe) speaks through.
 # Triton serves one repository: the ensemble joins the stages as model_repository/tts. Stage configs
 # find the voice at ../../voices/default from their model directory, i.e. /opt/triton-tts/voices/default.
-# The GPU variant (k8s/components/gpu-tensorrt) serves model_repository_gpu: ONNX files and trtexec shape
-# profiles in onnx/, from which the pod's init container builds the engines (scripts/build_trt_engines.sh).
+# The GPU variants: k8s/components/gpu-torch serves model_repository_cuda (the acoustic and vocoder stages on
+# torch + CUDA, derived by the launcher before the ensemble is linked in: it adds the ensembles itself);
+# k8s/components/gpu-tensorrt serves model_repository_gpu: ONNX files and trtexec shape profiles in onnx/,
+# from which the pod's init container builds the engines (scripts/build_trt_engines.sh).
 RUN python3 -m pip install --no-cache-dir . ./client \
+ && python3 -m serving.launcher --device cuda --repository-only model_repository_cuda \
  && ln -s ../ensembles/tts model_repository/tts \
  && python3 -m training.export --voice voices/default --out onnx \
  && python3 -m serving.gpu_repository --onnx onnx --out model_repository_gpu

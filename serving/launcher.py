@@ -152,9 +152,10 @@ def derive_config(text: str, stage: str, options: ServerOptions) -> str:
     return model_config.dump(config)
 
 
-def derive_repository(options: ServerOptions) -> Path:
-    """build/model_repository: every stage and ensemble, configs derived for this run, everything else linked."""
-    target = options.build_dir / "model_repository"
+def derive_repository(options: ServerOptions, target: Path | None = None) -> Path:
+    """`target` (default build/model_repository): every stage and ensemble, configs derived for this run,
+    everything else linked."""
+    target = target or options.build_dir / "model_repository"
     shutil.rmtree(target, ignore_errors=True)
     target.mkdir(parents=True)
     unknown = {*options.instances, *options.max_queue, *options.parameters} - set(options.model_names())
@@ -368,6 +369,8 @@ def main() -> None:
     parser.add_argument("--tls-key", help="the server's PEM private key")
     parser.add_argument("--tls-ca", help="PEM CA that signed the server's certificate and, for mutual TLS, the clients'")
     parser.add_argument("--tls-server-only", action="store_true", help="TLS without client certificates (default: mutual TLS)")
+    parser.add_argument("--repository-only", type=Path, metavar="DIR",
+                        help="write the model repository these options derive to DIR and exit (the image's model_repository_cuda)")
     args = parser.parse_args()
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     tls_files = (args.tls_cert, args.tls_key, args.tls_ca)
@@ -378,6 +381,9 @@ def main() -> None:
         build_dir=args.build_dir, voice_dir=args.voice_dir, reference_voice=args.reference_voice, bind=args.bind, device=args.device,
         tls=GrpcTls(*tls_files, mutual=not args.tls_server_only) if all(tls_files) else None,
     )
+    if args.repository_only:
+        print(f"model repository written to {derive_repository(options, args.repository_only.resolve())}")
+        return
     server = TritonServer(options)
     signal.signal(signal.SIGTERM, _interrupt)
     print(f"starting Triton (log: {server.log_path}) ...", flush=True)

@@ -45,6 +45,8 @@ def expected_args(repository: str, tls: GrpcTls | None = None) -> list[str]:
 ONNX_DIR = f"{IMAGE_ROOT}/onnx"  # the image's ONNX export and engine shape profiles (Dockerfile)
 ENGINE_CACHE = "/var/cache/triton-tts/engines"
 ENGINE_COMMAND = ["bash", f"{IMAGE_ROOT}/scripts/build_trt_engines.sh", ONNX_DIR, ENGINE_CACHE]
+TENSORRT_REPOSITORY = "model_repository_gpu"  # k8s/components/gpu-tensorrt: engines built in the pod
+TORCH_CUDA_REPOSITORY = "model_repository_cuda"  # k8s/components/gpu-torch: the Python stages on CUDA
 ADMIN_SECRET = "tts-triton-admin"
 CUSTOM_KINDS = {"ServiceMonitor", "PrometheusRule", "Certificate"}  # CRDs: no schema ships, checked by check_custom_resources
 SEVERITIES = {"critical", "warning", "info"}
@@ -516,7 +518,10 @@ def check_triton_args(docs: Docs) -> list[str]:
         if container.get("command") != ["tritonserver"]:
             problems.append(f"{ident(sts)}: command must be ['tritonserver']")
         args = container.get("args", [])
-        expected = expected_args("model_repository_gpu" if uses_gpu(sts) else "model_repository", TLS if uses_tls(sts) else None)
+        repository = served_repository(sts)
+        if uses_gpu(sts) and repository not in (TENSORRT_REPOSITORY, TORCH_CUDA_REPOSITORY):
+            problems.append(f"{ident(sts)}: a GPU pod must serve {TENSORRT_REPOSITORY} or {TORCH_CUDA_REPOSITORY}, not {repository}")
+        expected = expected_args(repository if uses_gpu(sts) else "model_repository", TLS if uses_tls(sts) else None)
         if args != expected:
             differ = sorted(set(args) ^ set(expected)) or ["(order)"]
             problems.append(f"{ident(sts)}: args differ from serving.triton_args: {differ}")
@@ -549,14 +554,25 @@ def uses_gpu(sts: dict) -> bool:
     return "nvidia.com/gpu" in main_container(sts).get("resources", {}).get("limits", {})
 
 
+def served_repository(sts: dict) -> str:
+    """The image's repository folder the pod's tritonserver is pointed at (its first --model-repository)."""
+    args = [a for a in main_container(sts).get("args", []) if a.startswith("--model-repository=")]
+    return args[0].removeprefix(f"--model-repository={IMAGE_ROOT}/") if args else ""
+
+
 def check_engine_cache(docs: Docs) -> list[str]:
-    """GPU pods: the init container builds engines from the image's ONNX directory into the cache volume that
-    Triton mounts at the path the GPU repository's model.plan links go through (serving.gpu_repository)."""
+    """TensorRT pods: the init container builds engines from the image's ONNX directory into the cache volume
+    that Triton mounts at the path the GPU repository's model.plan links go through (serving.gpu_repository).
+    Other pods build no engines and keep no cache (a volume claim would pin the pod to one zone for nothing)."""
     problems = []
     if ENGINE_DIR != f"{ENGINE_CACHE}/current":
         problems.append(f"serving.gpu_repository.ENGINE_DIR {ENGINE_DIR} is not {ENGINE_CACHE}/current")
-    for sts in filter(uses_gpu, of_kind(docs, "StatefulSet")):
+    for sts in of_kind(docs, "StatefulSet"):
         builders = [c for c in pod_spec(sts).get("initContainers", []) if c.get("command") == ENGINE_COMMAND]
+        if served_repository(sts) != TENSORRT_REPOSITORY:
+            if builders or ENGINE_CACHE in mounted(main_container(sts)) or sts["spec"].get("volumeClaimTemplates"):
+                problems.append(f"{ident(sts)}: serves {served_repository(sts)}, which has no engines: no engine builder or cache")
+            continue
         if len(builders) != 1:
             problems.append(f"{ident(sts)}: needs one init container running {' '.join(ENGINE_COMMAND)}")
         for container in [*builders, main_container(sts)]:
@@ -657,9 +673,10 @@ def check_dockerfile(text: str) -> list[str]:
     if not re.search(r"pip install [^\n]*\./client\b", text):
         problems.append("Dockerfile: must install ./client, which serving.probe (the readiness probe) imports")
     for step in (f"python3 -m training.export --voice voices/default --out {ONNX_DIR.removeprefix(IMAGE_ROOT + '/')}",
-                 f"python3 -m serving.gpu_repository --onnx {ONNX_DIR.removeprefix(IMAGE_ROOT + '/')} --out model_repository_gpu"):
+                 f"python3 -m serving.gpu_repository --onnx {ONNX_DIR.removeprefix(IMAGE_ROOT + '/')} --out {TENSORRT_REPOSITORY}",
+                 f"python3 -m serving.launcher --device cuda --repository-only {TORCH_CUDA_REPOSITORY}"):
         if step not in text:
-            problems.append(f"Dockerfile: must run `{step}` (the GPU variant's ONNX files, profiles and repository)")
+            problems.append(f"Dockerfile: must run `{step}` (the GPU variants' ONNX files, profiles and repositories)")
     if not re.search(r"^USER\s+[1-9]\d*", text, flags=re.MULTILINE):
         problems.append("Dockerfile: must switch to a numeric non-root USER")
     return problems

@@ -115,7 +115,7 @@ def test_overlay_is_in_its_region(rendered, region):
 
 
 def test_variants(rendered):
-    """The GPU regions get a GPU, the engine cache and the init container; the CPU region none of them."""
+    """The GPU regions (gpu-tensorrt) get a GPU, the engine cache and the init container; the CPU region none."""
     for region, docs in rendered.items():
         limits = container(docs)["resources"]["limits"]
         has_gpu = "nvidia.com/gpu" in limits
@@ -269,6 +269,24 @@ def test_gpu_regions_serve_the_gpu_repository(gpu):
     assert kc.check_triton_args(gpu)
 
 
+def test_a_pod_that_builds_engines_it_does_not_serve_is_caught(gpu):
+    container(gpu)["args"][0] = "--model-repository=/opt/triton-tts/model_repository_cuda"
+    assert kc.check_triton_args(gpu) == []
+    assert any("which has no engines" in p for p in kc.check_engine_cache(gpu))
+
+
+def test_the_torch_cuda_variant_renders_and_passes_every_check(tmp_path):
+    """A region switched to k8s/components/gpu-torch (docs/runbook.md): a GPU, the CUDA repository, and no
+    engine builder or cache."""
+    require_kubectl()
+    root = broken_copy(tmp_path, "us-central1", lambda text: text.replace("components/gpu-tensorrt", "components/gpu-torch"))
+    docs = kc.render(root / "overlays" / "us-central1")
+    assert [problem for check in kc.DOC_CHECKS for problem in check(docs)] == []
+    assert "nvidia.com/gpu" in container(docs)["resources"]["limits"]
+    assert container(docs)["args"][0] == "--model-repository=/opt/triton-tts/model_repository_cuda"
+    assert not kc.pod_spec(sts(docs)).get("initContainers") and not sts(docs)["spec"].get("volumeClaimTemplates")
+
+
 @pytest.mark.parametrize("mutate", [
     lambda docs: container(docs)["startupProbe"].update(failureThreshold=3),
     lambda docs: container(docs).update(livenessProbe=copy.deepcopy(container(docs)["readinessProbe"])),
@@ -402,7 +420,8 @@ def test_adapter_rules_catch_an_undocumented_metric(europe):
     lambda text: text.replace("USER 1000:1000", ""),
     lambda text: text.replace("--out onnx", "--out build/onnx"),
     lambda text: text.replace(" --out model_repository_gpu", ""),
-], ids=["base-image", "workdir", "ensemble", "probe-client", "user", "onnx-dir", "gpu-repository"])
+    lambda text: text.replace(" --repository-only model_repository_cuda", ""),
+], ids=["base-image", "workdir", "ensemble", "probe-client", "user", "onnx-dir", "gpu-repository", "cuda-repository"])
 def test_dockerfile_catches(edit):
     assert kc.check_dockerfile(edit(DOCKERFILE.read_text()))
 

@@ -89,3 +89,15 @@ def test_a_stage_setting_lives_in_config_pbtxt_alone() -> None:
     assert required_parameter(config, "threads") == "1"
     with pytest.raises(ValueError, match="vocoder's config.pbtxt has no parameter 'runtime'"):
         required_parameter(config, "runtime")
+
+
+def test_the_launcher_writes_the_cuda_repository_the_image_serves(tmp_path: Path) -> None:
+    """The Dockerfile's model_repository_cuda (k8s/components/gpu-torch): every model, the compute stages on the GPU."""
+    target = tmp_path / "model_repository_cuda"
+    subprocess.run([sys.executable, "-m", "serving.launcher", "--device", "cuda", "--repository-only", str(target)], cwd=REPO, check=True)
+    models = {p.name for p in target.iterdir()}
+    assert {"text_frontend", "acoustic", "vocoder", "tts", "tts_stream"} <= models
+    for stage in ("acoustic", "vocoder"):
+        config = model_config.read(target / stage / "config.pbtxt")
+        assert [g.kind for g in config.instance_group] == [ModelInstanceGroup.KIND_GPU]
+        assert (target / stage / "1" / "model.py").exists()
