@@ -1,6 +1,7 @@
 """Where the torch stages compute (triton_tts.runtimes.Placement): the device path runs on the CPU in CI and
 gives the module's own output; placements that cannot work are refused at start-up with what to change."""
 
+import numpy as np
 import pytest
 import torch
 
@@ -64,4 +65,6 @@ def test_the_offline_pipeline_on_the_device_path_in_whole_batches_gives_each_utt
     batched = Synthesizer.load(DEFAULT_VOICE_DIR, runtime="torch", placement=Placement("cpu"), compute_batch_size=len(texts))
     for want, got in zip((alone.synthesize([t])[0] for t in texts), batched.synthesize(texts)):
         assert got.shape == want.shape
-        assert abs(got - want).max() <= 1e-4
+        # Relative L2. A batch sums in another order: float noise up to ~1e-4 for a one-word utterance was seen
+        # (its max sample differed by 6e-5 to 1.1e-4 with the thread count); padding leaking in would be ~1e-1.
+        assert np.linalg.norm(got - want) / np.linalg.norm(want) <= 1e-3
