@@ -27,6 +27,7 @@ import subprocess
 import sys
 import tarfile
 from pathlib import Path
+from typing import Callable
 
 from serving.launcher import TRITON_HOME_ENV, triton_home, triton_libraries
 from serving.paths import REPO
@@ -38,7 +39,7 @@ ESPEAK_LANGUAGE = "en"  # the dictionary kept: the voices are English
 TARGET_PYTHON = "3.12"  # the lent machines' python3
 
 
-def add_tree(archive: tarfile.TarFile, source: Path, name: str, keep=lambda path: True) -> None:
+def add_tree(archive: tarfile.TarFile, source: Path, name: str, keep: Callable[[Path], bool] = lambda path: True) -> None:
     """`source` under `name`, files in sorted order, without bytecode caches (the target compiles its own)."""
     for path in sorted(source.rglob("*")):
         relative = path.relative_to(source)
@@ -48,6 +49,7 @@ def add_tree(archive: tarfile.TarFile, source: Path, name: str, keep=lambda path
 
 
 def open_archive(path: Path, preset: int) -> tarfile.TarFile:
+    """An xz tar; from preset 6 on, also xz's extreme mode (25.8 MB instead of 26.9 for tritonserver, 1 min)."""
     return tarfile.open(path, "w:xz", preset=preset | lzma.PRESET_EXTREME if preset >= 6 else preset)
 
 
@@ -65,6 +67,11 @@ def pack_tritonserver(out: Path, python_version: str, preset: int) -> Path:
     return path
 
 
+def only_our_dictionary(path: Path) -> bool:
+    """espeak-ng's data without the other languages' dictionaries (18 MB of its 19)."""
+    return not path.name.endswith("_dict") or path.name == f"{ESPEAK_LANGUAGE}_dict"
+
+
 def pack_espeak(out: Path, preset: int) -> Path:
     spec = importlib.util.find_spec("espeakng_loader")
     if spec is None or not spec.submodule_search_locations:
@@ -73,8 +80,7 @@ def pack_espeak(out: Path, preset: int) -> Path:
     path = out / "espeak-ng.tar.xz"
     with open_archive(path, preset) as archive:
         archive.add(source / "libespeak-ng.so.1", "espeak-ng/libespeak-ng.so.1")
-        dictionaries = lambda p: not p.name.endswith("_dict") or p.name == f"{ESPEAK_LANGUAGE}_dict"  # noqa: E731
-        add_tree(archive, source / "espeak-ng-data", "espeak-ng/espeak-ng-data", keep=dictionaries)
+        add_tree(archive, source / "espeak-ng-data", "espeak-ng/espeak-ng-data", keep=only_our_dictionary)
     return path
 
 
