@@ -26,7 +26,7 @@ import platform
 import subprocess
 import sys
 from dataclasses import dataclass
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
 import numpy as np
@@ -83,9 +83,16 @@ def served_audio(server: TritonServer, texts: list[str]) -> list[np.ndarray]:
         return [client.synthesize(text).samples for text in texts]
 
 
+def installed(name: str) -> str:
+    try:
+        return f"{name} {version(name)}"
+    except PackageNotFoundError:
+        return f"{name} (not installed as a package)"
+
+
 def machine() -> str:
     gpu = torch.cuda.get_device_name() if torch.cuda.is_available() else "none"
-    packages = ", ".join(f"{name} {version(name)}" for name in ("torch", "numpy", "grpcio", "protobuf"))
+    packages = ", ".join(installed(name) for name in ("torch", "numpy", "grpcio", "protobuf"))
     return f"GPU: {gpu}. {psutil.cpu_count()} CPU cores, Python {platform.python_version()}, {packages}."
 
 
