@@ -131,9 +131,14 @@ class StageMetrics:
     def failed(self) -> None:
         self._metric("failed", stage=self.stage).increment(1)
 
-    def batch(self, size: int, seconds: float, stage: str | None = None) -> None:
-        """One compute call of this stage, or of `stage` when this process runs another's work (tts_stream's vocoder)."""
-        self._metric("batch", BATCH_BUCKETS, stage=stage or self.stage).observe(size)
+    def batch(self, size: int, seconds: float) -> None:
+        """One compute call of this stage, over `size` requests."""
+        self._metric("batch", BATCH_BUCKETS, stage=self.stage).observe(size)
+        self.computed(seconds)
+
+    def computed(self, seconds: float, stage: str | None = None) -> None:
+        """A compute call's time, of this stage or of `stage` when this process runs another's work (tts_stream's
+        vocoder, one stream per call: no batch size to observe, and each observation is a round trip to Triton)."""
         self._metric("compute", COMPUTE_BUCKETS, stage=stage or self.stage).observe(seconds)
 
     def accepted(self, voice: str, characters: int, phonemes: int) -> None:

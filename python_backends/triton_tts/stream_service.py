@@ -136,8 +136,7 @@ class StreamingSynthesis:
                 self._fail(sender, str(exc), self.pb.TritonError.UNAVAILABLE)
                 return
             stream.request_id, voice, samples = item.request_id, self.voices[item.value.speaker], 0
-            async for audio, words in self._audio_chunks(item.value, stream):
-                self._check(sender)
+            async for audio, words in self._audio_chunks(item.value, stream):  # each checked for cancellation
                 sender.send(self.pb.InferenceResponse(output_tensors=[
                     *audio_tensors(self.pb, audio, self.rate, pcm16_bytes(audio) if pcm16 else b""),
                     self.pb.Tensor("WORDS", np.array([w.encode() for w, _ in words], dtype=np.object_).reshape(1, -1)),
@@ -222,7 +221,7 @@ class StreamingSynthesis:
             self._check(stream.sender)
             began = time.perf_counter()
             audio = await asyncio.get_running_loop().run_in_executor(self.vocoder_pool, vocoder.feed, feed.mel, feed.final)
-        self.observer.metrics.batch(1, time.perf_counter() - began, stage=VOCODER_STAGE)
+        self.observer.metrics.computed(time.perf_counter() - began, stage=VOCODER_STAGE)
         return audio
 
     async def _infer(self, model: str, stream: Stream, inputs: list[Any], outputs: list[str]) -> list[np.ndarray]:
