@@ -10,6 +10,8 @@ and psutil; no tritonserver, no espeak-ng, no network, and at most 64 MiB of fil
 - espeak-ng.tar.xz: libespeak-ng from the espeakng-loader wheel (self-contained; the Debian library pulls in
   audio output libraries) and its data with the English dictionary only ($ESPEAK_NG_LIBRARY, $ESPEAK_DATA_PATH).
 - site.tar.xz: the pure-Python packages the stages import that those machines lack, copied from this venv.
+- corpus.tar.xz: the corpus's held-out sentences as one fortune file ($TTS_FORTUNE_DIR): the benchmark's
+  texts, which training.corpus finds in Debian's fortune files here, are then the same sentences there.
 
 Run: python -m serving.gpu_pack [--out build/gpu_pack] [--python 3.12] [--preset 9]
 There (scripts/gpu_check.sh): eval "$(python3 -m serving.gpu_pack --unpack build/gpu_pack --into DIR)"
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import importlib.metadata
 import importlib.util
+import io
 import lzma
 import os
 import shlex
@@ -31,6 +34,7 @@ from typing import Callable
 
 from serving.launcher import TRITON_HOME_ENV, triton_home, triton_libraries
 from serving.paths import REPO
+from training.corpus import FORTUNE_DIR_ENV, sentences, split_of
 from triton_tts.espeak import LIBRARY_ENV
 
 CARRY_LIMIT_BYTES = 64 * 2**20  # the device tool's limit per call: the working tree and the carried paths together
@@ -97,6 +101,18 @@ def pack_site(out: Path, preset: int) -> Path:
     return path
 
 
+def pack_corpus(out: Path, preset: int) -> Path:
+    """The held-out sentences, sorted, as one fortune file: training.corpus reads them back as the same test split."""
+    held_out = [s for s in sentences() if split_of(s) == "test"]
+    data = "\n%\n".join(held_out).encode()
+    path = out / "corpus.tar.xz"
+    with open_archive(path, preset) as archive:
+        info = tarfile.TarInfo("corpus/held_out")
+        info.size = len(data)
+        archive.addfile(info, io.BytesIO(data))
+    return path
+
+
 def tracked_bytes() -> int:
     """The size of what the device tool sends besides the pack: the files git tracks."""
     names = subprocess.run(["git", "ls-files", "-z"], cwd=REPO, capture_output=True, check=True).stdout.split(b"\0")
@@ -114,12 +130,12 @@ def over_limit(pack_bytes: int, tree_bytes: int) -> str | None:
 
 def build_pack(out: Path, python_version: str = TARGET_PYTHON, preset: int = 9) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
-    return [pack_tritonserver(out, python_version, preset), pack_espeak(out, preset), pack_site(out, preset)]
+    return [pack_tritonserver(out, python_version, preset), pack_espeak(out, preset), pack_site(out, preset), pack_corpus(out, preset)]
 
 
 def unpack(pack: Path, into: Path) -> dict[str, str]:
     """Unpack `pack` into `into`; the environment that points the launcher, the stages and espeak-ng at it."""
-    for name in ("tritonserver", "espeak-ng", "site"):
+    for name in ("tritonserver", "espeak-ng", "site", "corpus"):
         with tarfile.open(pack / f"{name}.tar.xz") as archive:
             archive.extractall(into, filter="tar")  # keeps the executables' modes
     return {
@@ -127,6 +143,7 @@ def unpack(pack: Path, into: Path) -> dict[str, str]:
         LIBRARY_ENV: str(into / "espeak-ng" / "libespeak-ng.so.1"),
         "ESPEAK_DATA_PATH": str(into / "espeak-ng" / "espeak-ng-data"),
         "PYTHONPATH": os.pathsep.join(filter(None, [str(into / "site"), os.environ.get("PYTHONPATH", "")])),
+        FORTUNE_DIR_ENV: str(into / "corpus"),
     }
 
 

@@ -9,6 +9,7 @@ import pytest
 
 from serving.gpu_pack import CARRY_LIMIT_BYTES, build_pack, over_limit, unpack
 from serving.launcher import ServerOptions, TritonServer
+from training.corpus import sentences, split_of
 from tests.conftest import free_port
 from triton_tts_client import TTSClient
 
@@ -27,12 +28,15 @@ def mapped_files(process: psutil.Process) -> set[str]:
 def test_the_unpacked_pack_serves_real_audio_with_its_own_binaries(tmp_path: Path, monkeypatch) -> None:
     version = f"{sys.version_info.major}.{sys.version_info.minor}"
     paths = build_pack(tmp_path / "pack", version, preset=0)
-    assert [p.name for p in paths] == ["tritonserver.tar.xz", "espeak-ng.tar.xz", "site.tar.xz"]
+    assert [p.name for p in paths] == ["tritonserver.tar.xz", "espeak-ng.tar.xz", "site.tar.xz", "corpus.tar.xz"]
     into = tmp_path / "unpacked"
     for key, value in unpack(tmp_path / "pack", into).items():
         monkeypatch.setenv(key, value)
     assert not any((into / "tritonserver" / "lib").glob("libpython*")), "the target's Python provides libpython"
     assert [p.name for p in (into / "espeak-ng" / "espeak-ng-data").glob("*_dict")] == ["en_dict"]
+    # The GPU machine has no fortune files: the packed held-out sentences are the same test split.
+    held_out = [s for s in sentences() if split_of(s) == "test"]
+    assert sentences(into / "corpus") == held_out and all(split_of(s) == "test" for s in held_out)
 
     options = ServerOptions(grpc_port=free_port(), http_port=free_port(), metrics_port=free_port(), build_dir=tmp_path / "build")
     with TritonServer(options) as server, TTSClient(server.grpc_url) as tts:

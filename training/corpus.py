@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import re
 from pathlib import Path
 
-FORTUNE_DIR = Path("/usr/share/games/fortunes")
+FORTUNE_DIR_ENV = "TTS_FORTUNE_DIR"  # another folder of fortune files (serving.gpu_pack's held-out sentences)
+FORTUNE_DIR = Path(os.environ.get(FORTUNE_DIR_ENV, "/usr/share/games/fortunes"))
 MIN_WORDS, MAX_WORDS = 3, 20
 _ALLOWED = re.compile(r"^[A-Z][A-Za-z0-9 ,.'?!;:\-]*[.?!]$")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z])")
