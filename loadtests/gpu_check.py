@@ -1,7 +1,8 @@
 """The GPU check: the real Triton server with the acoustic and vocoder stages on CUDA, measured against issue
 15's bars in one command, on a lent GPU machine (scripts/gpu_check.sh unpacks serving.gpu_pack first).
 
-It prints, and writes to --out as gpu_check.md (with each server's log beside it):
+It prints, and writes to --out as gpu_check.md (with each server's log beside it), even when a server does not
+start or fails under load (what did not run, and why, is in the report):
 - parity: the served audio of held-out sentences against the CPU pipeline in this process: same length, and the
   worst relative L2 error. The bar holds the GPU against torch on the CPU (the same modules: the change of
   device alone) to the ONNX parity tolerance (1e-4); against onnxruntime, which the CPU server serves, it is
@@ -10,7 +11,8 @@ It prints, and writes to --out as gpu_check.md (with each server's log beside it
 - served end to end over gRPC: 30-word sentences at concurrency 1, and held-out sentences at --concurrency
   (clients spread over --client-processes), with the benchmark's columns and its CPU-by-process table;
 - GPU memory in use once the server has served (nvidia-smi), beside before it started;
-- the offline limit: the same stages in this process on the same GPU, one padded pass per batch (batch sweep);
+- the offline limit, measured first: the same stages in this process on the same GPU, one padded pass per batch
+  (batch sweep), and its audio's parity with the CPU;
 - the bars, met or not.
 
 With --device cpu it is a dry run of this script on a machine without a GPU (the stages on their CPU defaults):
@@ -96,10 +98,12 @@ def machine() -> str:
     return f"GPU: {gpu}. {psutil.cpu_count()} CPU cores, Python {platform.python_version()}, {packages}."
 
 
-def bars(results: list[Result], fp32: Parity, limit: float, concurrency: int) -> list[str]:
-    """Issue 15's bars against this run's figures."""
-    latency = next(r for r in results if r.name.startswith(LATENCY_ROW) and r.concurrency == 1)
-    loaded = next(r for r in results if r.name == "served, fp32" and r.concurrency == concurrency)
+def bars(results: list[Result], fp32: Parity | None, limit: float, concurrency: int) -> list[str]:
+    """Issue 15's bars against this run's figures (the served ones need the fp32 server)."""
+    latency = next((r for r in results if r.name.startswith(LATENCY_ROW) and r.concurrency == 1), None)
+    loaded = next((r for r in results if r.name == "served, fp32" and r.concurrency == concurrency), None)
+    if latency is None or loaded is None or fp32 is None:
+        return ["No served figures, so no bars: the fp32 server did not run (see \"Did not run\" below)."]
     p50, p99 = np.percentile(latency.latencies, 50) * 1000, np.percentile(loaded.latencies, 99) * 1000
     rate, share = len(loaded.latencies) / loaded.wall_s, (loaded.audio_s / loaded.wall_s) / limit
     checks = [
@@ -137,8 +141,20 @@ def main() -> None:
               for runtime in ("torch", "onnxruntime")}
     failures = []  # what did not run, for the report: a lent machine's minutes are few, the rest still counts
 
+    # The offline limit first, in this process: its figures and its parity come back even if no server starts.
+    synthesizer = Synthesizer.load(DEFAULT_VOICE_DIR, runtime="torch", threads=psutil.cpu_count(), placement=Placement(args.device),
+                                   compute_batch_size=max(args.offline_batch))
+    offline_audio = synthesizer.synthesize(parity_texts)  # and the warm-up
+    results = []
+    for batch_size in args.offline_batch:
+        results.append(run_offline(synthesizer, texts, batch_size, args.duration))
+        print(results[-1].row(), flush=True)
+    del synthesizer
+    if torch.cuda.is_available():
+        torch.cuda.empty_cache()  # this process keeps only its CUDA context while the servers are measured
+
     variants = {"fp32": {}, **({"fp16 acoustic": {"acoustic": {"precision": "fp16"}}} if args.fp16 else {})}
-    results, served, memory = [], {}, {"before the server": gpu_memory_mib()}
+    served, memory = {}, {"before the server (this process's CUDA context included)": gpu_memory_mib()}
     for index, (name, parameters) in enumerate(variants.items()):
         port = args.port + 10 * index
         options = ServerOptions(grpc_port=port, http_port=port + 1, metrics_port=port + 2, device=args.device,
@@ -153,27 +169,21 @@ def main() -> None:
                     results.append(row)
                     print(row.row(), flush=True)
                 memory[f"served, {name}"] = gpu_memory_mib()
-        except (RuntimeError, TimeoutError) as exc:  # the server did not start: its log tail says why
-            if name == "fp32":
-                raise
-            failures.append(f"{name}: {exc}")
+        except Exception as exc:  # noqa: BLE001 - a server that did not start (its log tail says why) or failed under load
+            failures.append(f"{name}: {type(exc).__name__}: {exc}")
             print(failures[-1], flush=True)
 
-    synthesizer = Synthesizer.load(DEFAULT_VOICE_DIR, runtime="torch", threads=psutil.cpu_count(), placement=Placement(args.device),
-                                   compute_batch_size=max(args.offline_batch))
-    synthesizer.synthesize(texts[:2])  # warm up
-    for batch_size in args.offline_batch:
-        results.append(run_offline(synthesizer, texts, batch_size, args.duration))
-        print(results[-1].row(), flush=True)
-
-    checks = [parity(f"served fp32 vs CPU {runtime}", served["fp32"], want) for runtime, want in on_cpu.items()]  # torch first
-    if "fp16 acoustic" in served:
+    checks = [parity(f"offline ({args.device}, fp32) vs CPU torch", offline_audio, on_cpu["torch"])]
+    if "fp32" in served:
+        checks += [parity(f"served fp32 vs CPU {runtime}", served["fp32"], want) for runtime, want in on_cpu.items()]
+    if "fp16 acoustic" in served and "fp32" in served:
         checks.append(parity("served fp16 acoustic vs served fp32", served["fp16 acoustic"], served["fp32"]))
+    served_fp32 = next((c for c in checks if c.name == "served fp32 vs CPU torch"), None)
     dry_run = " (a dry run on the CPU: the bars are the GPU's)" if args.device == "cpu" else ""
     report = [
         f"# GPU check{dry_run}", "", machine(), f"Command: `python -m loadtests.gpu_check {' '.join(sys.argv[1:])}`; "
         f"{args.duration:.0f} s per row, 64 held-out sentences (16 for parity), 16 sentences of 30 words.", "",
-        *bars(results, checks[0], best(results, "offline"), args.concurrency), "",
+        *bars(results, served_fp32, best(results, "offline"), args.concurrency), "",
         "| audio | same length | worst relative L2 error |", "|---|---|---|", *(c.row() for c in checks), "",
         "| GPU memory in use (nvidia-smi, MiB) | |", "|---|---|",
         *(f"| {when} | {'n/a' if mib is None else f'{mib:.0f}'} |" for when, mib in memory.items()), "",
