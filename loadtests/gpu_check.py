@@ -27,7 +27,7 @@ import argparse
 import platform
 import subprocess
 import sys
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 
@@ -118,6 +118,40 @@ def bars(results: list[Result], fp32: Parity | None, limit: float, concurrency: 
             *(f"| {name} | {value} | {target} | {'yes' if met else 'NO'} |" for name, value, target, met in checks)]
 
 
+@dataclass
+class CheckRun:
+    """What the check has measured so far; the report is rewritten from it after every phase, so a call cut off
+    at the device's time limit still brings back what was done."""
+
+    on_cpu: dict[str, list[np.ndarray]]
+    offline_audio: list[np.ndarray] = field(default_factory=list)
+    results: list[Result] = field(default_factory=list)
+    served: dict[str, list[np.ndarray]] = field(default_factory=dict)
+    memory: dict[str, float | None] = field(default_factory=dict)
+    failures: list[str] = field(default_factory=list)
+
+
+def report(run: CheckRun, args: argparse.Namespace) -> str:
+    checks = [parity(f"offline ({args.device}, fp32) vs CPU torch", run.offline_audio, run.on_cpu["torch"])] if run.offline_audio else []
+    if "fp32" in run.served:
+        checks += [parity(f"served fp32 vs CPU {runtime}", run.served["fp32"], want) for runtime, want in run.on_cpu.items()]
+    if "fp16 acoustic" in run.served and "fp32" in run.served:
+        checks.append(parity("served fp16 acoustic vs served fp32", run.served["fp16 acoustic"], run.served["fp32"]))
+    served_fp32 = next((c for c in checks if c.name == "served fp32 vs CPU torch"), None)
+    dry_run = " (a dry run on the CPU: the bars are the GPU's)" if args.device == "cpu" else ""
+    lines = [
+        f"# GPU check{dry_run}", "", machine(), f"Command: `python -m loadtests.gpu_check {' '.join(sys.argv[1:])}`; "
+        f"{args.duration:.0f} s per row, 64 held-out sentences (16 for parity), 16 sentences of 30 words.", "",
+        *bars(run.results, served_fp32, best(run.results, "offline"), args.concurrency), "",
+        "| audio | same length | worst relative L2 error |", "|---|---|---|", *(c.row() for c in checks), "",
+        "| GPU memory in use (nvidia-smi, MiB) | |", "|---|---|",
+        *(f"| {when} | {'n/a' if mib is None else f'{mib:.0f}'} |" for when, mib in run.memory.items()), "",
+        HEADER, *(r.row() for r in run.results), *process_table(run.results),
+        *(["", "Did not run:", "", "```", *run.failures, "```"] if run.failures else []),
+    ]
+    return "\n".join(lines) + "\n"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--device", choices=DEVICES, default="cuda", help="cpu: a dry run of this script")
@@ -127,6 +161,7 @@ def main() -> None:
     parser.add_argument("--frontend-instances", type=int, default=4, help="text_frontend instances (CPU, G2P)")
     parser.add_argument("--offline-batch", type=int, nargs="+", default=[1, 8, 64, 256])
     parser.add_argument("--fp16", action="store_true", help="also serve with the acoustic stage at fp16")
+    parser.add_argument("--start-timeout", type=float, default=150.0, help="seconds a server may take to be ready")
     parser.add_argument("--out", type=Path, default=Path("build/gpu_check"))
     parser.add_argument("--port", type=int, default=18101)
     args = parser.parse_args()
@@ -137,62 +172,45 @@ def main() -> None:
     texts, long_texts = benchmark_texts(), thirty_word_sentences()
     parity_texts = texts[:PARITY_TEXTS]
     print(machine(), flush=True)
-    on_cpu = {runtime: Synthesizer.load(DEFAULT_VOICE_DIR, runtime=runtime, threads=psutil.cpu_count()).synthesize(parity_texts)
-              for runtime in ("torch", "onnxruntime")}
-    failures = []  # what did not run, for the report: a lent machine's minutes are few, the rest still counts
+    run = CheckRun({runtime: Synthesizer.load(DEFAULT_VOICE_DIR, runtime=runtime, threads=psutil.cpu_count()).synthesize(parity_texts)
+                    for runtime in ("torch", "onnxruntime")})
+    written = args.out / "gpu_check.md"
 
     # The offline limit first, in this process: its figures and its parity come back even if no server starts.
     synthesizer = Synthesizer.load(DEFAULT_VOICE_DIR, runtime="torch", threads=psutil.cpu_count(), placement=Placement(args.device),
                                    compute_batch_size=max(args.offline_batch))
-    offline_audio = synthesizer.synthesize(parity_texts)  # and the warm-up
-    results = []
+    run.offline_audio = synthesizer.synthesize(parity_texts)  # and the warm-up
     for batch_size in args.offline_batch:
-        results.append(run_offline(synthesizer, texts, batch_size, args.duration))
-        print(results[-1].row(), flush=True)
+        run.results.append(run_offline(synthesizer, texts, batch_size, args.duration))
+        print(run.results[-1].row(), flush=True)
     del synthesizer
     if torch.cuda.is_available():
         torch.cuda.empty_cache()  # this process keeps only its CUDA context while the servers are measured
+    run.memory["before the server (this process's CUDA context included)"] = gpu_memory_mib()
+    written.write_text(report(run, args))
 
     variants = {"fp32": {}, **({"fp16 acoustic": {"acoustic": {"precision": "fp16"}}} if args.fp16 else {})}
-    served, memory = {}, {"before the server (this process's CUDA context included)": gpu_memory_mib()}
     for index, (name, parameters) in enumerate(variants.items()):
         port = args.port + 10 * index
         options = ServerOptions(grpc_port=port, http_port=port + 1, metrics_port=port + 2, device=args.device,
                                 instances={"text_frontend": args.frontend_instances}, parameters=parameters,
                                 build_dir=args.out / f"build-{index}")
-        log = args.out / f"tritonserver-{name.replace(' ', '-')}.log"
+        server = TritonServer(options, log_path=args.out / f"tritonserver-{name.replace(' ', '-')}.log")
         try:
-            with TritonServer(options, log_path=log) as server:
-                served[name] = served_audio(server, parity_texts)
-                for row in (run_triton(server, f"{LATENCY_ROW}, {name}", long_texts, 1, args.duration),
-                            run_triton(server, f"served, {name}", texts, args.concurrency, args.duration, args.client_processes)):
-                    results.append(row)
-                    print(row.row(), flush=True)
-                memory[f"served, {name}"] = gpu_memory_mib()
+            server.start(args.start_timeout)
+            run.served[name] = served_audio(server, parity_texts)
+            for row in (run_triton(server, f"{LATENCY_ROW}, {name}", long_texts, 1, args.duration),
+                        run_triton(server, f"served, {name}", texts, args.concurrency, args.duration, args.client_processes)):
+                run.results.append(row)
+                print(row.row(), flush=True)
+            run.memory[f"served, {name}"] = gpu_memory_mib()
         except Exception as exc:  # noqa: BLE001 - a server that did not start (its log tail says why) or failed under load
-            failures.append(f"{name}: {type(exc).__name__}: {exc}")
-            print(failures[-1], flush=True)
-
-    checks = [parity(f"offline ({args.device}, fp32) vs CPU torch", offline_audio, on_cpu["torch"])]
-    if "fp32" in served:
-        checks += [parity(f"served fp32 vs CPU {runtime}", served["fp32"], want) for runtime, want in on_cpu.items()]
-    if "fp16 acoustic" in served and "fp32" in served:
-        checks.append(parity("served fp16 acoustic vs served fp32", served["fp16 acoustic"], served["fp32"]))
-    served_fp32 = next((c for c in checks if c.name == "served fp32 vs CPU torch"), None)
-    dry_run = " (a dry run on the CPU: the bars are the GPU's)" if args.device == "cpu" else ""
-    report = [
-        f"# GPU check{dry_run}", "", machine(), f"Command: `python -m loadtests.gpu_check {' '.join(sys.argv[1:])}`; "
-        f"{args.duration:.0f} s per row, 64 held-out sentences (16 for parity), 16 sentences of 30 words.", "",
-        *bars(results, served_fp32, best(results, "offline"), args.concurrency), "",
-        "| audio | same length | worst relative L2 error |", "|---|---|---|", *(c.row() for c in checks), "",
-        "| GPU memory in use (nvidia-smi, MiB) | |", "|---|---|",
-        *(f"| {when} | {'n/a' if mib is None else f'{mib:.0f}'} |" for when, mib in memory.items()), "",
-        HEADER, *(r.row() for r in results), *process_table(results),
-        *(["", "Did not run:", "", "```", *failures, "```"] if failures else []),
-    ]
-    text = "\n".join(report) + "\n"
-    print("\n" + text)
-    (args.out / "gpu_check.md").write_text(text)
+            run.failures.append(f"{name}: {type(exc).__name__}: {exc}")
+            print(run.failures[-1], flush=True)
+        finally:
+            server.stop()
+        written.write_text(report(run, args))
+    print("\n" + written.read_text())
 
 
 if __name__ == "__main__":
