@@ -35,7 +35,6 @@ import random
 import subprocess
 import sys
 import tempfile
-import threading
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -48,14 +47,13 @@ import numpy as np
 import psutil
 import torch
 
-from loadtests.closed_loop import closed_loop, closed_loop_processes
+from loadtests.closed_loop import closed_loop, closed_loop_processes, per_thread_client
 from serving.launcher import ServerOptions, TritonServer, parse_instances, parse_parameters
 from serving.paths import DEFAULT_VOICE_DIR
 from serving.triton_http import batch_counts
-from training.corpus import sentences, split_of
+from training.corpus import held_out
 from triton_tts.offline import Synthesizer
 from triton_tts.runtimes import DEFAULT_RUNTIME, DEVICES, RUNTIMES, Placement
-from triton_tts_client import RetryPolicy, TTSClient
 
 STAGES = ("text_frontend", "acoustic", "vocoder")
 LOAD_GENERATOR = "load generator"  # this process, in the per-process CPU table
@@ -109,15 +107,14 @@ TTFA_HEADER = (
 
 def benchmark_texts(count: int = 64, seed: int = 7) -> list[str]:
     """Held-out sentences (the corpus test split), never seen in training."""
-    held_out = [s for s in sentences() if split_of(s) == "test"]
-    return random.Random(seed).sample(held_out, count)
+    return random.Random(seed).sample(held_out(), count)
 
 
 def thirty_word_sentences(count: int = 16, seed: int = 7) -> list[str]:
     """Single sentences of exactly 30 words (the TTFA bar's), made of held-out sentences joined by ", and"
     (the corpus has no sentence that long; one sentence, so the acoustic model must speak all of it first)."""
-    held_out = [s for s in sentences() if split_of(s) == "test"]
-    pool = random.Random(seed).sample(held_out, len(held_out))  # the corpus read once, in benchmark_texts' order
+    test_split = held_out()
+    pool = random.Random(seed).sample(test_split, len(test_split))  # the corpus read once, in benchmark_texts' order
     texts, words = [], []
     for sentence in pool:
         words += (["and"] if words else []) + sentence.rstrip(".!?;:").replace(".", ",").replace("?", ",").replace("!", ",").split()
@@ -184,18 +181,6 @@ def process_tree(pid: int) -> list[psutil.Process]:
     return [root, *root.children(recursive=True)]
 
 
-def per_thread_client(server: TritonServer):
-    """A function giving each closed-loop thread its own SDK client (one attempt per call: no retries)."""
-    clients = threading.local()
-
-    def client() -> TTSClient:
-        if not hasattr(clients, "tts"):
-            clients.tts = TTSClient(server.grpc_url, retry=RetryPolicy(max_rounds=1), deadline_s=120)
-        return clients.tts
-
-    return client
-
-
 def run_triton(server: TritonServer, name: str, texts: list[str], concurrency: int, duration_s: float, client_processes: int = 1) -> Result:
     """`concurrency` SDK clients in a closed loop (threads here, or spread over `client_processes` processes);
     batch sizes from Triton's statistics."""
@@ -206,7 +191,7 @@ def run_triton(server: TritonServer, name: str, texts: list[str], concurrency: i
             result.latencies, result.rtfs, result.audio_s, result.wall_s = load.latencies, load.rtfs, load.audio_s, load.wall_s
             return load.client_cpu_s
     else:
-        client = per_thread_client(server)
+        client = per_thread_client(server.grpc_url)
 
         def generate(result: Result) -> float:
             closed_loop(result, lambda text: client().synthesize(text).duration, texts, concurrency, duration_s)
@@ -234,7 +219,7 @@ def measure(server: TritonServer, result: Result, generate: Callable[[Result], f
 
 def run_triton_stream(server: TritonServer, name: str, texts: list[str], concurrency: int, duration_s: float) -> Result:
     """As run_triton (threads), through `tts_stream`: latency to the last chunk, TTFA to the first."""
-    result, client = Result(name, concurrency), per_thread_client(server)
+    result, client = Result(name, concurrency), per_thread_client(server.grpc_url)
 
     def call(text: str) -> float:
         began, seconds, chunks = time.monotonic(), 0.0, 0

@@ -60,14 +60,24 @@ def closed_loop(load, call: Callable[[str], float], texts: list[str], concurrenc
     load.wall_s = time.monotonic() - began
 
 
-def _process(url: str, texts: list[str], threads: int, first: int, stride: int, duration_s: float, ready, results) -> None:
-    """One load process: its own SDK client per thread, `tts` requests, started with the others."""
+def per_thread_client(url: str) -> Callable[[], TTSClient]:
+    """A function giving each closed-loop thread its own SDK client (one attempt per call: no retries)."""
     clients = threading.local()
 
-    def call(text: str) -> float:
+    def client() -> TTSClient:
         if not hasattr(clients, "tts"):
             clients.tts = TTSClient(url, retry=RetryPolicy(max_rounds=1), deadline_s=120)
-        return clients.tts.synthesize(text).duration
+        return clients.tts
+
+    return client
+
+
+def _process(url: str, texts: list[str], threads: int, first: int, stride: int, duration_s: float, ready, results) -> None:
+    """One load process: its own SDK client per thread, `tts` requests, started with the others."""
+    client = per_thread_client(url)
+
+    def call(text: str) -> float:
+        return client().synthesize(text).duration
 
     call(texts[first % len(texts)])  # connected before the start line
     me, load = psutil.Process(), Load()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 from dataclasses import dataclass
 
-from training.corpus import sentences, split_of
+from training.corpus import held_out
 
 # Words per utterance, like real traffic: announcements, paragraphs, long reads.
 LENGTHS = {"short": (3, 10), "medium": (20, 40), "long": (80, 150)}
@@ -33,12 +33,12 @@ def _join_until(pool: list[str], low: int, high: int, rng: random.Random) -> str
 
 def load_test_texts(per_kind: int = 40, seed: int = 11) -> TextSet:
     """A fixed sample of the corpus test split, so every run sends the same texts."""
-    held_out = sorted(s for s in sentences() if split_of(s) == "test")
+    test_split = held_out()
     rng = random.Random(seed)
     low, high = LENGTHS["short"]
-    short = [s for s in held_out if low <= len(s.split()) <= high]
+    short = [s for s in test_split if low <= len(s.split()) <= high]
     return TextSet(
         short=tuple(rng.sample(short, min(per_kind, len(short)))),
-        medium=tuple(_join_until(held_out, *LENGTHS["medium"], rng) for _ in range(per_kind)),
-        long=tuple(_join_until(held_out, *LENGTHS["long"], rng) for _ in range(per_kind)),
+        medium=tuple(_join_until(test_split, *LENGTHS["medium"], rng) for _ in range(per_kind)),
+        long=tuple(_join_until(test_split, *LENGTHS["long"], rng) for _ in range(per_kind)),
     )

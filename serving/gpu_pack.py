@@ -34,7 +34,7 @@ from typing import Callable
 
 from serving.launcher import TRITON_HOME_ENV, triton_home, triton_libraries
 from serving.paths import REPO
-from training.corpus import FORTUNE_DIR_ENV, sentences, split_of
+from training.corpus import FORTUNE_DIR_ENV, held_out
 from triton_tts.espeak import LIBRARY_ENV
 
 CARRY_LIMIT_BYTES = 64 * 2**20  # the device tool's limit per call: the working tree and the carried paths together
@@ -103,8 +103,7 @@ def pack_site(out: Path, preset: int) -> Path:
 
 def pack_corpus(out: Path, preset: int) -> Path:
     """The held-out sentences, sorted, as one fortune file: training.corpus reads them back as the same test split."""
-    held_out = [s for s in sentences() if split_of(s) == "test"]
-    data = "\n%\n".join(held_out).encode()
+    data = "\n%\n".join(held_out()).encode()
     path = out / "corpus.tar.xz"
     with open_archive(path, preset) as archive:
         info = tarfile.TarInfo("corpus/held_out")

@@ -9,7 +9,7 @@ import pytest
 
 from serving.gpu_pack import CARRY_LIMIT_BYTES, build_pack, over_limit, unpack
 from serving.launcher import ServerOptions, TritonServer
-from training.corpus import sentences, split_of
+from training.corpus import held_out, sentences, split_of
 from tests.conftest import free_port
 from triton_tts_client import TTSClient
 
@@ -35,8 +35,8 @@ def test_the_unpacked_pack_serves_real_audio_with_its_own_binaries(tmp_path: Pat
     assert not any((into / "tritonserver" / "lib").glob("libpython*")), "the target's Python provides libpython"
     assert [p.name for p in (into / "espeak-ng" / "espeak-ng-data").glob("*_dict")] == ["en_dict"]
     # The GPU machine has no fortune files: the packed held-out sentences are the same test split.
-    held_out = [s for s in sentences() if split_of(s) == "test"]
-    assert sentences(into / "corpus") == held_out and all(split_of(s) == "test" for s in held_out)
+    test_split = held_out()
+    assert sentences(into / "corpus") == test_split and all(split_of(s) == "test" for s in test_split)
 
     options = ServerOptions(grpc_port=free_port(), http_port=free_port(), metrics_port=free_port(), build_dir=tmp_path / "build")
     with TritonServer(options) as server, TTSClient(server.grpc_url) as tts:

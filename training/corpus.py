@@ -50,6 +50,11 @@ def sentences(fortune_dir: Path = FORTUNE_DIR) -> list[str]:
     return sorted(found)
 
 
+def held_out(fortune_dir: Path = FORTUNE_DIR) -> list[str]:
+    """The test split, sorted: never trained on, so the benchmarks, load tests and evaluations speak it."""
+    return [s for s in sentences(fortune_dir) if split_of(s) == "test"]
+
+
 def split_of(sentence: str) -> str:
     """90/5/5 train/validation/test by a hash of the sentence: stable across runs and machines."""
     bucket = int(hashlib.sha1(sentence.encode()).hexdigest(), 16) % 100
