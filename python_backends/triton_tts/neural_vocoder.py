@@ -35,7 +35,7 @@ class NeuralVocoderConfig:
         return asdict(self)
 
 
-def _padded_window(mel: MelConfig) -> torch.Tensor:
+def padded_window(mel: MelConfig) -> torch.Tensor:
     """Hann window of win_length centred in n_fft samples (what torch.stft/istft do)."""
     window = torch.hann_window(mel.win_length, dtype=torch.float64)
     left = (mel.n_fft - mel.win_length) // 2
@@ -53,7 +53,7 @@ class InverseSTFT(nn.Module):
     def __init__(self, mel: MelConfig) -> None:
         super().__init__()
         n_fft, self.hop = mel.n_fft, mel.hop_length
-        window = _padded_window(mel)
+        window = padded_window(mel)
         n = torch.arange(n_fft, dtype=torch.float64)
         k = torch.arange(n_fft // 2 + 1, dtype=torch.float64)
         scale = torch.full_like(k, 2.0 / n_fft)
@@ -118,22 +118,27 @@ class NeuralVocoder(nn.Module):
         self.register_buffer("mel_offset", torch.tensor(-4.0), persistent=False)
         self.register_buffer("mel_scale", torch.tensor(1.0 / 5.0), persistent=False)
 
-    def spectrum(self, log_mel: torch.Tensor, keep: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Real and imaginary STFT (B, n_freq, F) for log-mel frames; `keep` (B, 1, F) marks real frames."""
+    def spectrum_frames(self, log_mel: torch.Tensor, keep: torch.Tensor) -> torch.Tensor:
+        """STFT frames (B, F, n_freq, 2: real, imaginary) for log-mel frames; `keep` (B, 1, F) marks real frames.
+        Frame-major, so a CPU runtime can view the pairs as complex numbers for an inverse FFT (fft_vocoder)."""
         x = (log_mel - self.mel_offset) * self.mel_scale * keep
         x = self.embed_norm(self.embed(x).transpose(1, 2)).transpose(1, 2)
         for block in self.blocks:
             x = block(x, keep)
-        magnitude_phase = self.head(self.final_norm(x.transpose(1, 2))).transpose(1, 2)
-        log_magnitude, phase = magnitude_phase.chunk(2, dim=1)
-        magnitude = torch.exp(torch.clamp(log_magnitude, max=6.0)) * keep
-        return magnitude * torch.cos(phase), magnitude * torch.sin(phase)
+        log_magnitude, phase = self.head(self.final_norm(x.transpose(1, 2))).chunk(2, dim=-1)
+        magnitude = torch.exp(torch.clamp(log_magnitude, max=6.0)) * keep.transpose(1, 2)
+        return torch.stack([magnitude * torch.cos(phase), magnitude * torch.sin(phase)], dim=-1)
 
     def forward(self, log_mel: torch.Tensor, frame_lengths: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        frames = torch.arange(log_mel.shape[-1], device=log_mel.device)
-        keep = (frames[None, :] < frame_lengths[:, None]).to(log_mel.dtype)[:, None, :]
+        frames = self.spectrum_frames(log_mel, keep_mask(log_mel, frame_lengths))
         tail = self.mel.n_fft // self.mel.hop_length
-        real, imag = (F.pad(part, (0, tail)) for part in self.spectrum(log_mel, keep))
+        real, imag = (F.pad(frames[..., part].transpose(1, 2), (0, tail)) for part in (0, 1))
         n_samples = (log_mel.shape[-1] - 1) * self.mel.hop_length
         audio = torch.clamp(self.istft(real, imag)[:, :n_samples], -1.0, 1.0)
         return silence_past_end(audio, frame_lengths, self.mel.hop_length)
+
+
+def keep_mask(log_mel: torch.Tensor, frame_lengths: torch.Tensor) -> torch.Tensor:
+    """(B, 1, F) 1 for each row's real frames, 0 for the padding past its length."""
+    frames = torch.arange(log_mel.shape[-1], device=log_mel.device)
+    return (frames[None, :] < frame_lengths[:, None]).to(log_mel.dtype)[:, None, :]

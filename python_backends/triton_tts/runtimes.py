@@ -19,6 +19,7 @@ import torch
 from torch import nn
 
 from triton_tts.acoustic import AcousticInference
+from triton_tts.fft_vocoder import FftVocoder, export_spectrum_graph
 from triton_tts.neural_vocoder import NeuralVocoder
 from triton_tts.onnx_export import export_stage
 from triton_tts.pipeline import AcousticRunner, VocoderRunner
@@ -121,4 +122,4 @@ def vocoder_runner(vocoder: nn.Module, runtime: str, threads: int, placement: Pl
     placement.check(runtime)
     if runtime == "torch":
         return DeviceRunner(vocoder, placement)
-    return OnnxRunner("vocoder", partial(export_stage, "vocoder", vocoder), threads)
+    return FftVocoder(OnnxRunner("vocoder-spectrum", partial(export_spectrum_graph, vocoder), threads), vocoder.mel)
