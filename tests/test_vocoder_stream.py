@@ -14,8 +14,8 @@ from tests.conftest import DEFAULT_VOICE_DIR
 from triton_tts.neural_vocoder import NeuralVocoder, NeuralVocoderConfig
 from triton_tts.fft_vocoder import OverlapAdd
 from triton_tts.vocoder_stream import (
-    STREAM_INPUTS, StreamingVocoder, VocoderStream, emitted_samples, export_streaming_vocoder, initial_state,
-    lag_frames, spectrum_lag,
+    STREAM_INPUTS, UNKNOWN_END, StreamingVocoder, VocoderStream, emitted_samples, export_streaming_vocoder,
+    initial_state, lag_frames, spectrum_lag,
 )
 from triton_tts.voice import load_neural_vocoder
 from triton_tts.voice_config import MelConfig, load_voice_config
@@ -52,19 +52,17 @@ def whole_audio(vocoder: NeuralVocoder, mel: torch.Tensor) -> np.ndarray:
         return vocoder(mel, torch.tensor([frames]))[0][0, : (frames - 1) * vocoder.mel.hop_length].numpy()
 
 
-def torch_graphs(vocoder: NeuralVocoder) -> tuple[Step, Step]:
-    step, final = StreamingVocoder(vocoder, final=False), StreamingVocoder(vocoder, final=True)
-    return torch.no_grad()(step), torch.no_grad()(final)
+def torch_graph(vocoder: NeuralVocoder) -> Step:
+    return torch.no_grad()(StreamingVocoder(vocoder))
 
 
-def new_stream(vocoder: NeuralVocoder, graphs: tuple[Step, Step] | None = None) -> VocoderStream:
-    step, final = graphs or torch_graphs(vocoder)
-    return VocoderStream(step, final, initial_state(vocoder, 1), OverlapAdd(vocoder.mel), spectrum_lag(vocoder))
+def new_stream(vocoder: NeuralVocoder, graph: Step | None = None) -> VocoderStream:
+    return VocoderStream(graph or torch_graph(vocoder), initial_state(vocoder, 1), OverlapAdd(vocoder.mel), spectrum_lag(vocoder))
 
 
-def stream(vocoder: NeuralVocoder, mel: torch.Tensor, splits: list[int], graphs: tuple[Step, Step] | None = None) -> list[np.ndarray]:
+def stream(vocoder: NeuralVocoder, mel: torch.Tensor, splits: list[int], graph: Step | None = None) -> list[np.ndarray]:
     """Each call's audio for `mel` (1, n_mels, F) fed in calls of `splits` frames, the last one final."""
-    vocoder_stream, fed, chunks = new_stream(vocoder, graphs), 0, []
+    vocoder_stream, fed, chunks = new_stream(vocoder, graph), 0, []
     for i, n in enumerate(splits):
         chunks.append(vocoder_stream.feed(mel[0, :, fed : fed + n].numpy(), final=i == len(splits) - 1))
         fed += n
@@ -112,9 +110,9 @@ def test_each_call_emits_the_audio_its_lag_allows(shipped, small) -> None:
 
 
 def test_interleaved_streams_keep_their_own_state(small) -> None:
-    graphs = torch_graphs(small)
+    graph = torch_graph(small)
     mels, splits = [random_mel(40, seed=5), random_mel(31, seed=6)], [[3, 20, 2, 15], [10, 1, 19, 1]]
-    streams, chunks = [new_stream(small, graphs), new_stream(small, graphs)], [[], []]
+    streams, chunks = [new_stream(small, graph), new_stream(small, graph)], [[], []]
     for call in range(4):
         for s in (0, 1):
             fed = sum(splits[s][:call])
@@ -124,18 +122,23 @@ def test_interleaved_streams_keep_their_own_state(small) -> None:
 
 
 def test_batch_rows_may_be_at_different_points_of_their_streams(small) -> None:
-    """Rows share N, not frames_before: each row's STFT frames and state are its own stream's."""
-    step, final = torch_graphs(small)
+    """Rows share N, not where they are or end: each row's STFT frames and state are its own stream's."""
+    graph = torch_graph(small)
     first, second = random_mel(50, seed=7), random_mel(50, seed=8)
-    _, *second_state = step(second[..., :30], torch.tensor([0]), *initial_state(small, 1))
+    _, *second_state = graph(second[..., :30], torch.tensor([0]), torch.tensor([UNKNOWN_END]), *initial_state(small, 1))
     state = [torch.cat([a, b]) for a, b in zip(initial_state(small, 1), second_state)]
-    for graph in (step, final):
-        batched = graph(torch.cat([first[..., :10], second[..., 30:40]]), torch.tensor([0, 30]), *state)
-        alone = [graph(first[..., :10], torch.tensor([0]), *initial_state(small, 1)), graph(second[..., 30:40], torch.tensor([30]), *second_state)]
-        for row, expected in enumerate(alone):
-            for got, want in zip(batched, expected):
-                assert torch.allclose(got[row], want[0], rtol=1e-5, atol=1e-5)
-        assert batched[0][0].abs().max() > 0 and batched[0][0, : spectrum_lag(small)].abs().max() == 0  # frames before 0 are none
+    batched = graph(torch.cat([first[..., :10], second[..., 30:40]]), torch.tensor([0, 30]), torch.tensor([UNKNOWN_END, 25]), *state)
+    alone = [
+        graph(first[..., :10], torch.tensor([0]), torch.tensor([UNKNOWN_END]), *initial_state(small, 1)),
+        graph(second[..., 30:40], torch.tensor([30]), torch.tensor([25]), *second_state),
+    ]
+    for row, expected in enumerate(alone):
+        for got, want in zip(batched, expected):
+            assert torch.allclose(got[row], want[0], rtol=1e-5, atol=1e-5)
+    lag = spectrum_lag(small)
+    assert batched[0][0].abs().max() > 0 and batched[0][0, :lag].abs().max() == 0  # no frames before frame 0
+    real = 25 - (30 - lag)  # row 1's frames from position 30 - lag on; it ends at 25
+    assert batched[0][1, :real].abs().max() > 0 and batched[0][1, real:].abs().max() == 0  # nor past its end
 
 
 def onnx_graph(path: Path) -> Step:
@@ -145,13 +148,12 @@ def onnx_graph(path: Path) -> Step:
     return lambda *tensors: tuple(torch.from_numpy(o) for o in session.run(None, dict(zip(STREAM_INPUTS, (t.numpy() for t in tensors)))))
 
 
-def test_exported_graphs_give_the_torch_audio(shipped, tmp_path: Path) -> None:
-    for final in (False, True):
-        export_streaming_vocoder(shipped, tmp_path / f"{final}.onnx", final)
-    graphs = onnx_graph(tmp_path / "False.onnx"), onnx_graph(tmp_path / "True.onnx")
+def test_the_exported_graph_gives_the_torch_audio(shipped, tmp_path: Path) -> None:
+    export_streaming_vocoder(shipped, tmp_path / "step.onnx")
+    graph = onnx_graph(tmp_path / "step.onnx")
     for splits in ([1, 5, 30, 2, 40, 15, 7], [4]):  # calls of 0 samples, then of several sizes; a single final call
         mel = random_mel(sum(splits), seed=len(splits))
-        exported, in_torch = stream(shipped, mel, splits, graphs), stream(shipped, mel, splits)
+        exported, in_torch = stream(shipped, mel, splits, graph), stream(shipped, mel, splits)
         assert [c.shape for c in exported] == [c.shape for c in in_torch]
         assert max(np.abs(a - b).max() if a.size else 0.0 for a, b in zip(exported, in_torch)) <= 1e-5
         assert_joined_is_whole(shipped, mel, exported)

@@ -7,9 +7,11 @@ frames behind its newest input; the inverse STFT (in numpy, by FFT: fft_vocoder)
 overlap-add tail. The audio of all the calls joined is NeuralVocoder's audio of the whole mel (to float rounding)
 wherever the calls split the mel.
 
-There are two graphs: a step (more frames follow) and a final step (the last N >= 1 frames: each layer is
-flushed with the zero padding the whole model sees past the end). Both give STFT frames; VocoderStream turns
-them into the samples they complete.
+One graph serves every call, the last one too: it is told where the utterance ends (FRAMES_TOTAL), zeroes
+every layer's frames past it as the whole model's padding does, and the last call appends spectrum_lag frames
+of that padding to flush the layers. (Two graphs, a step and a final one with the padding built in, cost ~1 ms
+more per sentence: two sessions with their own copies of the weights take turns in the CPU caches.) It gives
+STFT frames; VocoderStream turns them into the samples they complete.
 """
 
 from __future__ import annotations
@@ -33,10 +35,9 @@ from triton_tts.runtimes import OnnxRunner, check_runtime
 
 State = tuple[torch.Tensor, torch.Tensor]
 
-# ONNX tensor names; the final graph has no state outputs (the stream is over).
-STREAM_INPUTS = ["MEL", "FRAMES_BEFORE", "EMBED_CACHE", "BLOCK_CACHE"]
-STEP_OUTPUTS = ["SPECTRUM", "EMBED_CACHE_OUT", "BLOCK_CACHE_OUT"]
-FINAL_OUTPUTS = ["SPECTRUM"]
+STREAM_INPUTS = ["MEL", "FRAMES_BEFORE", "FRAMES_TOTAL", "EMBED_CACHE", "BLOCK_CACHE"]  # ONNX tensor names
+STREAM_OUTPUTS = ["SPECTRUM", "EMBED_CACHE_OUT", "BLOCK_CACHE_OUT"]
+UNKNOWN_END = torch.iinfo(torch.int64).max  # FRAMES_TOTAL while more frames follow
 
 
 def lag_frames(vocoder: NeuralVocoder) -> int:
@@ -71,47 +72,47 @@ def initial_state(vocoder: NeuralVocoder, batch: int) -> State:
 
 
 class StreamingVocoder(nn.Module):
-    """NeuralVocoder (sharing its parameters) up to its STFT frames, as a step over new mel frames; `final` picks
-    the graph.
+    """NeuralVocoder (sharing its parameters) up to its STFT frames, as a step over new mel frames.
 
-    forward(mel (B, n_mels, N), frames_before (B,), *state) -> (STFT frames (B, M, n_freq, 2), *new state), or
-    (STFT frames,) when final. The M frames are those at positions frames_before - spectrum_lag on: M = N, or
-    N + spectrum_lag on the final call (the rest of the utterance, which ends at frames_before + N). Frames at
-    negative positions are zero. Rows share N, not frames_before. A call costs about N frames of the whole
+    forward(mel (B, n_mels, N), frames_before (B,), frames_total (B,), *state) -> (STFT frames (B, N, n_freq, 2),
+    *new state). The N frames are those at positions frames_before - spectrum_lag on; frames at negative
+    positions or at frames_total and past it are zero, and so is every layer's input there (the whole model's
+    zero padding). frames_total is UNKNOWN_END until the last call, which feeds the utterance's last frames and
+    then spectrum_lag frames of padding (any values). Rows share N. A call costs about N frames of the whole
     model, plus kernel - 1 cached frames per convolution.
     """
 
-    def __init__(self, vocoder: NeuralVocoder, final: bool) -> None:
+    def __init__(self, vocoder: NeuralVocoder) -> None:
         super().__init__()
-        self.vocoder, self.final = vocoder, final
+        self.vocoder = vocoder
         self.half = vocoder.config.kernel_size // 2
 
-    def forward(self, mel: torch.Tensor, frames_before: torch.Tensor, embed_cache: torch.Tensor, block_cache: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    def forward(self, mel: torch.Tensor, frames_before: torch.Tensor, frames_total: torch.Tensor, embed_cache: torch.Tensor,
+                block_cache: torch.Tensor) -> tuple[torch.Tensor, ...]:
         v = self.vocoder
-        x, embed_cache = self._window(embed_cache, (mel - v.mel_offset) * v.mel_scale)
+        positions = frames_before[:, None, None] + torch.arange(mel.shape[-1], device=mel.device)[None, None, :]
+        end = frames_total[:, None, None]
+        x, embed_cache = self._window(embed_cache, (mel - v.mel_offset) * v.mel_scale * (positions < end).to(mel.dtype))
         h = v.embed_norm(F.conv1d(x, v.embed.weight, v.embed.bias).transpose(1, 2)).transpose(1, 2)
         lag = self.half
-        h = h * self._real(frames_before, lag, h)
+        h = h * self._real(positions - lag, end, h.dtype)
         block_caches = []
         for i, block in enumerate(v.blocks):
             x, cache = self._window(block_cache[:, i], h)
             block_caches.append(cache)
             lag += self.half
-            h = self._block(block, x)
-            h = h * self._real(frames_before, lag, h)
+            h = self._block(block, x) * self._real(positions - lag, end, h.dtype)
         log_magnitude, phase = v.head(v.final_norm(h.transpose(1, 2))).chunk(2, dim=-1)
-        magnitude = torch.exp(torch.clamp(log_magnitude, max=6.0)) * self._real(frames_before, lag, h).transpose(1, 2)
+        magnitude = torch.exp(torch.clamp(log_magnitude, max=6.0)) * self._real(positions - lag, end, h.dtype).transpose(1, 2)
         spectrum = torch.stack([magnitude * torch.cos(phase), magnitude * torch.sin(phase)], dim=-1)
-        if self.final:
-            return (spectrum,)
         return spectrum, embed_cache, torch.stack(block_caches, dim=1)
 
-    def _window(self, cache: torch.Tensor, new: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """A convolution's inputs (cached frames, then new ones, then on the final call the right zero padding)
-        and the cache for the next call: the last kernel - 1 inputs."""
+    @staticmethod
+    def _window(cache: torch.Tensor, new: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """A convolution's inputs (cached frames, then new ones) and the cache for the next call: the last
+        kernel - 1 inputs."""
         x = torch.cat([cache, new], dim=-1)
-        next_cache = x[..., x.shape[-1] - cache.shape[-1] :]
-        return (F.pad(x, (0, self.half)) if self.final else x), next_cache
+        return x, x[..., x.shape[-1] - cache.shape[-1] :]
 
     def _block(self, block: ConvNeXtBlock, x: torch.Tensor) -> torch.Tensor:
         """ConvNeXtBlock.forward without padding: the outputs at x's frames that have a whole kernel of inputs."""
@@ -119,27 +120,24 @@ class StreamingVocoder(nn.Module):
         return x[..., self.half : x.shape[-1] - self.half] + block.update(mixed)
 
     @staticmethod
-    def _real(frames_before: torch.Tensor, lag: int, h: torch.Tensor) -> torch.Tensor:
-        """(B, 1, frames) 1 where h's frames (the newest mel frame's position - lag, and before) are >= 0: frames
-        before 0 are the zero padding of the next convolution, and are no spectrum frames."""
-        positions = frames_before[:, None] - lag + torch.arange(h.shape[-1], device=h.device)[None, :]
-        return (positions >= 0).to(h.dtype)[:, None, :]
+    def _real(positions: torch.Tensor, end: torch.Tensor, dtype: torch.dtype) -> torch.Tensor:
+        """(B, 1, frames) 1 at the utterance's frames, 0 before frame 0 and from `end` on: there the next
+        convolution sees zero padding, and there are no spectrum frames."""
+        return ((positions >= 0) & (positions < end)).to(dtype)
 
 
-def export_streaming_vocoder(vocoder: NeuralVocoder, path: Path, final: bool) -> None:
-    """Trace the step (or final step) graph into an ONNX file at `path` and check it; batch and frames stay
-    dynamic."""
-    outputs = FINAL_OUTPUTS if final else STEP_OUTPUTS
-    axes = {name: {0: "batch"} for name in STREAM_INPUTS + outputs}
+def export_streaming_vocoder(vocoder: NeuralVocoder, path: Path) -> None:
+    """Trace the step graph into an ONNX file at `path` and check it; batch and frames stay dynamic."""
+    axes = {name: {0: "batch"} for name in STREAM_INPUTS + STREAM_OUTPUTS}
     axes["MEL"] = {0: "batch", 2: "frames"}
     axes["SPECTRUM"] = {0: "batch", 1: "frames"}
-    example = (torch.randn(2, vocoder.mel.n_mels, 5) - 5.0, torch.tensor([30, 3]), *initial_state(vocoder, 2))
+    example = (torch.randn(2, vocoder.mel.n_mels, 5) - 5.0, torch.tensor([30, 3]), torch.tensor([33, UNKNOWN_END]), *initial_state(vocoder, 2))
     path.parent.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():
         warnings.simplefilter("ignore")  # tracer and deprecation warnings about the exporter choice
         torch.onnx.export(
-            StreamingVocoder(vocoder, final).eval(), example, str(path), dynamo=False, opset_version=OPSET,
-            input_names=STREAM_INPUTS, output_names=outputs, dynamic_axes=axes,
+            StreamingVocoder(vocoder).eval(), example, str(path), dynamo=False, opset_version=OPSET,
+            input_names=STREAM_INPUTS, output_names=STREAM_OUTPUTS, dynamic_axes=axes,
         )
     onnx.checker.check_model(str(path), full_check=True)
 
@@ -149,10 +147,10 @@ Graph = Callable[..., tuple[torch.Tensor, ...]]
 
 class VocoderStream:
     """One utterance through the incremental vocoder: its mel frames fed in order, the last ones as final; the
-    graphs' STFT frames overlap-added here, and the samples they complete normalised and emitted."""
+    graph's STFT frames overlap-added here, and the samples they complete normalised and emitted."""
 
-    def __init__(self, step: Graph, final: Graph, state: State, overlap: OverlapAdd, lag: int) -> None:
-        self.step, self.final, self.state = step, final, state
+    def __init__(self, graph: Graph, state: State, overlap: OverlapAdd, lag: int) -> None:
+        self.graph, self.state = graph, state
         self.overlap, self.spectrum_lag = overlap, lag
         self.tail = np.zeros(overlap.span - overlap.hop, dtype=np.float32)  # overlap-added, not yet complete
         self.fed = 0
@@ -162,22 +160,26 @@ class VocoderStream:
         """The samples that the next frames `mel` (n_mels, N >= 1) complete; with `final`, every sample left."""
         if self.finished:
             raise RuntimeError("this vocoder stream is finished")
-        inputs = (torch.from_numpy(np.ascontiguousarray(mel[None], dtype=np.float32)), torch.tensor([self.fed]), *self.state)
+        frames = mel.shape[1]
+        padded = np.pad(mel, ((0, 0), (0, self.spectrum_lag))) if final else mel  # flushes the layers
+        total = self.fed + frames if final else UNKNOWN_END
+        inputs = (torch.from_numpy(np.ascontiguousarray(padded[None], dtype=np.float32)), torch.tensor([self.fed]), torch.tensor([total]), *self.state)
         with torch.inference_mode():
-            outputs = (self.final if final else self.step)(*inputs)
-        audio = self._emit(outputs[0][0].numpy(), mel.shape[1], final)
-        self.state, self.fed, self.finished = tuple(outputs[1:]), self.fed + mel.shape[1], final
+            spectrum, *state = self.graph(*inputs)
+        audio = self._emit(spectrum[0].numpy(), frames, final)
+        self.state, self.fed, self.finished = tuple(state), self.fed + frames, final
         return audio
 
     def _emit(self, spectrum: np.ndarray, frames: int, final: bool) -> np.ndarray:
         """Overlap-add the STFT frames `spectrum` (M, n_freq, 2) onto the tail, keep the new tail, and return the
-        samples complete from where the last call stopped, normalised. Sample positions here are before the
-        inverse STFT's n_fft // 2 trim."""
+        samples complete from where the last call stopped, normalised. Frames before frame 0 are zero and skipped
+        (so is the tail then: all zero). Sample positions here are before the inverse STFT's n_fft // 2 trim."""
         o = self.overlap
-        added = o.add(o.frames(spectrum))
+        skip = min(max(0, self.spectrum_lag - self.fed), spectrum.shape[0])
+        added = o.add(o.frames(spectrum[skip:]))
         added[: self.tail.size] += self.tail
-        first = (self.fed - self.spectrum_lag) * o.hop  # the position of added[0]
-        complete = added.size if final else spectrum.shape[0] * o.hop
+        first = (self.fed - self.spectrum_lag + skip) * o.hop  # the position of added[0]
+        complete = added.size if final else (spectrum.shape[0] - skip) * o.hop
         self.tail = added[complete:]
         begin = max(first, o.trim)  # the trim: samples before it are no audio
         end = o.trim + ((self.fed + frames - 1) * o.hop if final else max(0, first + complete - o.trim))
@@ -185,8 +187,8 @@ class VocoderStream:
 
 
 class IncrementalVocoder:
-    """StreamingVocoder's step and final graphs on a runtime: torch, or onnxruntime on graphs exported from the
-    loaded weights at start-up. Thread-safe: each stream's state is its own."""
+    """StreamingVocoder's graph on a runtime: torch, or onnxruntime on the graph exported from the loaded
+    weights at start-up. Thread-safe: each stream's state is its own."""
 
     def __init__(self, vocoder: NeuralVocoder, runtime: str = "onnxruntime", threads: int = 1) -> None:
         check_runtime(runtime)
@@ -195,12 +197,9 @@ class IncrementalVocoder:
         self.initial = initial_state(vocoder, 1)
         self.overlap = OverlapAdd(vocoder.mel)
         if runtime == "torch":
-            self.step, self.final = (StreamingVocoder(vocoder, final).eval() for final in (False, True))
+            self.graph = StreamingVocoder(vocoder).eval()
         else:
-            self.step, self.final = (
-                OnnxRunner(f"vocoder-{name}", partial(export_streaming_vocoder, vocoder, final=final), threads)
-                for name, final in (("step", False), ("final", True))
-            )
+            self.graph = OnnxRunner("vocoder-step", partial(export_streaming_vocoder, vocoder), threads)
 
     def start(self) -> VocoderStream:
-        return VocoderStream(self.step, self.final, self.initial, self.overlap, self.spectrum_lag)
+        return VocoderStream(self.graph, self.initial, self.overlap, self.spectrum_lag)
