@@ -72,6 +72,7 @@ class Result:
     first_audio: list[float] = field(default_factory=list)  # streaming: seconds to the first chunk
     chunks: list[int] = field(default_factory=list)
     process_cpu_s: dict[str, float] = field(default_factory=dict)  # Triton rows: CPU seconds per process group
+    failures: dict[str, int] = field(default_factory=dict)  # failed calls by exception type (not in latencies)
 
     def process_row(self, groups: list[str]) -> str:
         """CPU milliseconds per audio second of each process group (where a setup's cost goes)."""
@@ -189,6 +190,7 @@ def run_triton(server: TritonServer, name: str, texts: list[str], concurrency: i
         def generate(result: Result) -> float:
             load = closed_loop_processes(server.grpc_url, texts, concurrency, duration_s, client_processes)
             result.latencies, result.rtfs, result.audio_s, result.wall_s = load.latencies, load.rtfs, load.audio_s, load.wall_s
+            result.failures = load.failures
             return load.client_cpu_s
     else:
         client = per_thread_client(server.grpc_url)
@@ -400,6 +402,10 @@ def markdown_report(results: list[Result], duration_s: float, n_texts: int, comp
             f"non-streaming {whole:.1f} in the same run.",
         ]
     lines += process_table(results)
+    failed = [f"- {r.name}, concurrency {r.concurrency}: " + ", ".join(f"{n} x {name}" for name, n in sorted(r.failures.items()))
+              for r in results if r.failures]
+    if failed:
+        lines += ["", "Failed calls (counted apart from the latencies above):", *failed]
     if any(r.name.startswith("Triton, Piper teacher") for r in results):
         ours, teacher = per_core(results, "Triton, dynamic batching", 16), per_core(results, "Triton, Piper teacher", 16)
         lines.append(

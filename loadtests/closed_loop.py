@@ -30,12 +30,15 @@ class Load:
     audio_s: float = 0.0
     wall_s: float = 0.0
     client_cpu_s: float = 0.0  # CPU of the helper processes (threads: counted by the caller)
+    failures: dict[str, int] = field(default_factory=dict)  # failed calls by exception type (not in latencies)
 
 
 def closed_loop(load, call: Callable[[str], float], texts: list[str], concurrency: int, duration_s: float,
                 first: int = 0, stride: int | None = None) -> None:
     """`concurrency` threads, each calling `call(text) -> audio seconds` back to back for `duration_s`, into
-    `load`'s lists. Thread i takes texts first + i, then every `stride`-th (default: concurrency) after it."""
+    `load`'s lists. Thread i takes texts first + i, then every `stride`-th (default: concurrency) after it. A call
+    that raises is counted in `load.failures` and its thread goes on: one reset connection must not silently
+    lower the concurrency for the rest of the row."""
     lock = threading.Lock()
     stride = stride or concurrency
     began = time.monotonic()
@@ -44,9 +47,14 @@ def closed_loop(load, call: Callable[[str], float], texts: list[str], concurrenc
     def worker(k: int) -> None:
         while time.monotonic() < stop_at:
             start = time.monotonic()
-            seconds = call(texts[k % len(texts)])
+            text, k = texts[k % len(texts)], k + stride
+            try:
+                seconds = call(text)
+            except Exception as exc:  # noqa: BLE001 - counted and reported, whatever the client raised
+                with lock:
+                    load.failures[type(exc).__name__] = load.failures.get(type(exc).__name__, 0) + 1
+                continue
             latency = time.monotonic() - start
-            k += stride
             with lock:
                 load.latencies.append(latency)
                 load.rtfs.append(latency / seconds)
@@ -112,6 +120,8 @@ def closed_loop_processes(url: str, texts: list[str], concurrency: int, duration
         merged.rtfs += part.rtfs
         merged.audio_s += part.audio_s
         merged.client_cpu_s += part.client_cpu_s
+        for name, count in part.failures.items():
+            merged.failures[name] = merged.failures.get(name, 0) + count
     merged.wall_s = time.monotonic() - began
     for worker in workers:
         worker.join()

@@ -52,3 +52,21 @@ assert shape.tick() is None
 def test_shapes_are_tables_of_stages() -> None:
     """In a subprocess: importing locust monkey-patches the interpreter with gevent."""
     subprocess.run([sys.executable, "-c", SHAPE_CHECK], cwd=REPO, check=True, timeout=60)
+
+
+def test_a_failed_call_is_counted_and_its_client_goes_on() -> None:
+    """The benchmark's closed loop: a call that raises (a reset connection) is reported, not a dead thread."""
+    from loadtests.closed_loop import Load, closed_loop
+
+    calls: list[str] = []
+
+    def call(text: str) -> float:
+        calls.append(text)
+        if text == "bad":
+            raise ConnectionResetError("reset by peer")
+        return 1.0
+
+    load = Load()
+    closed_loop(load, call, ["bad", "good"], concurrency=1, duration_s=0.05)
+    assert load.failures == {"ConnectionResetError": calls.count("bad")} and calls.count("bad") >= 2
+    assert len(load.latencies) == calls.count("good") == load.audio_s >= 1
