@@ -9,18 +9,16 @@ window, so the audio is the same to float rounding (3e-7).
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
-import onnx
 import torch
 from torch import nn
 
 from triton_tts.mel import silence_past_end
 from triton_tts.neural_vocoder import NeuralVocoder, keep_mask, padded_window
-from triton_tts.onnx_export import OPSET
+from triton_tts.onnx_export import export_graph
 from triton_tts.voice_config import MelConfig
 
 try:
@@ -93,17 +91,10 @@ class SpectrumGraph(nn.Module):
 
 
 def export_spectrum_graph(vocoder: NeuralVocoder, path: Path) -> None:
-    """Trace SpectrumGraph into an ONNX file at `path` (batch and frames dynamic) and check it."""
+    """SpectrumGraph as ONNX at `path`, batch and frames dynamic."""
     example = (torch.randn(2, vocoder.mel.n_mels, 7) - 5.0, torch.tensor([7, 4]))
     axes = {"MEL": {0: "batch", 2: "frames"}, "MEL_LENGTHS": {0: "batch"}, "SPECTRUM": {0: "batch", 1: "frames"}}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():
-        warnings.simplefilter("ignore")  # tracer and deprecation warnings about the exporter choice
-        torch.onnx.export(
-            SpectrumGraph(vocoder).eval(), example, str(path), dynamo=False, opset_version=OPSET,
-            input_names=SPECTRUM_INPUTS, output_names=SPECTRUM_OUTPUTS, dynamic_axes=axes,
-        )
-    onnx.checker.check_model(str(path), full_check=True)
+    export_graph(SpectrumGraph(vocoder), example, path, SPECTRUM_INPUTS, SPECTRUM_OUTPUTS, axes)
 
 
 class FftVocoder:

@@ -45,17 +45,23 @@ def example_inputs(stage: str, model: nn.Module) -> tuple[torch.Tensor, ...]:
 
 
 def export_stage(stage: str, model: nn.Module, path: Path) -> None:
-    """Trace `model` into an ONNX file at `path` and check it.
+    """Trace `model` into an ONNX file at `path` with the stage's serving signature, and check it."""
+    inputs, outputs, axes = SIGNATURES[stage]
+    export_graph(model, example_inputs(stage, model), path, inputs, outputs, axes)
+
+
+def export_graph(model: nn.Module, example: tuple[torch.Tensor, ...], path: Path, inputs: list[str], outputs: list[str],
+                 axes: dict[str, dict[int, str]]) -> None:
+    """Trace `model` on `example` into an ONNX file at `path` (the `axes` dynamic) and check it.
 
     The TorchScript-based exporter is used: the frame count is data-dependent (it comes from the predicted
     durations), which torch.export cannot guard on, while the tracer records it as a Range over a dynamic size.
     """
-    inputs, outputs, axes = SIGNATURES[stage]
     path.parent.mkdir(parents=True, exist_ok=True)
     with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():
         warnings.simplefilter("ignore")  # tracer and deprecation warnings about the exporter choice
         torch.onnx.export(
-            model.eval(), example_inputs(stage, model), str(path), dynamo=False, opset_version=OPSET,
+            model.eval(), example, str(path), dynamo=False, opset_version=OPSET,
             input_names=inputs, output_names=outputs, dynamic_axes=axes,
         )
     onnx.checker.check_model(str(path), full_check=True)

@@ -17,20 +17,18 @@ STFT frames; VocoderStream turns them into the samples they complete.
 from __future__ import annotations
 
 import math
-import warnings
 from functools import partial
 from pathlib import Path
 from typing import Callable
 
 import numpy as np
-import onnx
 import torch
 from torch import nn
 from torch.nn import functional as F
 
 from triton_tts.fft_vocoder import OverlapAdd
 from triton_tts.neural_vocoder import ConvNeXtBlock, NeuralVocoder
-from triton_tts.onnx_export import OPSET
+from triton_tts.onnx_export import export_graph
 from triton_tts.runtimes import OnnxRunner, check_runtime
 
 State = tuple[torch.Tensor, torch.Tensor]
@@ -127,19 +125,12 @@ class StreamingVocoder(nn.Module):
 
 
 def export_streaming_vocoder(vocoder: NeuralVocoder, path: Path) -> None:
-    """Trace the step graph into an ONNX file at `path` and check it; batch and frames stay dynamic."""
+    """The step graph as ONNX at `path`, batch and frames dynamic."""
     axes = {name: {0: "batch"} for name in STREAM_INPUTS + STREAM_OUTPUTS}
     axes["MEL"] = {0: "batch", 2: "frames"}
     axes["SPECTRUM"] = {0: "batch", 1: "frames"}
     example = (torch.randn(2, vocoder.mel.n_mels, 5) - 5.0, torch.tensor([30, 3]), torch.tensor([33, UNKNOWN_END]), *initial_state(vocoder, 2))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with warnings.catch_warnings(), torch.inference_mode(False), torch.no_grad():
-        warnings.simplefilter("ignore")  # tracer and deprecation warnings about the exporter choice
-        torch.onnx.export(
-            StreamingVocoder(vocoder).eval(), example, str(path), dynamo=False, opset_version=OPSET,
-            input_names=STREAM_INPUTS, output_names=STREAM_OUTPUTS, dynamic_axes=axes,
-        )
-    onnx.checker.check_model(str(path), full_check=True)
+    export_graph(StreamingVocoder(vocoder), example, path, STREAM_INPUTS, STREAM_OUTPUTS, axes)
 
 
 Graph = Callable[..., tuple[torch.Tensor, ...]]
