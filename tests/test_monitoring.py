@@ -163,7 +163,7 @@ def test_prometheus_sees_every_tts_series(prometheus, traffic) -> None:
         assert result, f"no {series} series"
         assert all(set(labels) <= set(r["metric"]) for r in result), f"{series} lacks labels {labels}"
     stages = {r["metric"]["stage"] for r in prometheus.query('tts_stage_compute_seconds_count{namespace="tts"}')}
-    assert stages == {"text_frontend", "acoustic", "vocoder", "tts_stream_vocoder"}  # the last: tts_stream's in-process vocoder
+    assert stages == {"text_frontend", "acoustic", "vocoder", "tts_stream_acoustic", "tts_stream_vocoder"}  # the last two: tts_stream in-process
     refused = prometheus.query('tts_requests_rejected_total{stage="text_frontend", reason="unknown_voice"} > 0')
     assert refused, "the refused requests were not counted under reason unknown_voice"
 

@@ -89,6 +89,23 @@ def test_execute_batch_reports_rejections_and_batches() -> None:
     assert len(metric("tts_stage_compute_seconds", stage="acoustic").observed) == 1
 
 
+def test_deferred_counters_and_gauges_wait_for_flush_and_histograms_do_not() -> None:
+    """tts_stream's metrics: each update is a round trip to tritonserver, so counters are summed until flush()."""
+    metrics = StageObserver(FAKE_PB_UTILS, "tts_stream", deferred_metrics=True).metrics
+    for phonemes in (10, 20):
+        metrics.accepted("en_us_joe", characters=5, phonemes=phonemes)
+    metrics.in_progress(2)
+    metrics.in_progress(1)
+    metrics.first_audio("en_us_joe", 0.05)
+    requests, gauge = metric("tts_requests_total", voice="en_us_joe"), metric("tts_requests_in_progress", stage="tts_stream")
+    assert (requests.value, gauge.value) == (0, 0)
+    assert metric("tts_time_to_first_audio_seconds", voice="en_us_joe").observed == [0.05]
+    metrics.flush()
+    assert (requests.value, metric("tts_input_phonemes_total", voice="en_us_joe").value, gauge.value) == (2, 30, 1)
+    metrics.flush()  # nothing pending: nothing added twice
+    assert requests.value == 2
+
+
 def test_trace_round_trips_and_absent_trace_is_none() -> None:
     trace = RequestTrace(time.time_ns(), 2, 30, 25, frontend_ns=1000)
     tensor = SimpleNamespace(as_numpy=lambda: trace_array(trace))

@@ -108,28 +108,60 @@ class StageMetrics:
     """The metric families of one stage, created once per model instance and kept referenced for its lifetime
     (a collected family invalidates its metrics). `pb_utils` is Triton's module (or a test double)."""
 
-    def __init__(self, pb_utils: Any, stage: str) -> None:
+    def __init__(self, pb_utils: Any, stage: str, deferred: bool = False) -> None:
+        """`deferred`: counter increments and gauge values wait for flush() (histograms never wait). Each update
+        is a round trip to tritonserver; tts_stream, whose one event loop thread makes them all, sums them."""
         family = pb_utils.MetricFamily
         self.stage = stage
         self.families = {key: family(name, help_text, getattr(family, kind)) for key, (name, help_text, kind, _) in METRICS.items()}
         self._metrics: dict[tuple, Any] = {}
+        self.deferred = deferred
+        self._increments: dict[tuple, float] = {}
+        self._gauges: dict[tuple, float] = {}
         for reason in REJECT_REASONS:  # series exist at 0 from the start, so rates and ratios are defined
             self._metric("rejected", stage=stage, reason=reason)
         self._metric("failed", stage=stage)
         self._metric("in_progress", stage=stage)
 
     def _metric(self, name: str, buckets: list | None = None, **labels: str) -> Any:
+        return self._metrics[self._key(name, buckets, labels)]
+
+    def _key(self, name: str, buckets: list | None, labels: dict[str, str]) -> tuple:
+        """The metric's key in self._metrics, where it is created on first use."""
         key = (name, *sorted(labels.items()))
         if key not in self._metrics:
             kwargs = {"labels": labels} | ({"buckets": buckets} if buckets else {})
             self._metrics[key] = self.families[name].Metric(**kwargs)
-        return self._metrics[key]
+        return key
+
+    def _increment(self, name: str, value: float, **labels: str) -> None:
+        key = self._key(name, None, labels)
+        if self.deferred:
+            self._increments[key] = self._increments.get(key, 0) + value
+        else:
+            self._metrics[key].increment(value)
+
+    def _set(self, name: str, value: float, **labels: str) -> None:
+        key = self._key(name, None, labels)
+        if self.deferred:
+            self._gauges[key] = value
+        else:
+            self._metrics[key].set(value)
+
+    def flush(self) -> None:
+        """Send the deferred counter increments and gauge values."""
+        for key, value in self._increments.items():
+            self._metrics[key].increment(value)
+        for key, value in self._gauges.items():
+            self._metrics[key].set(value)
+        self._increments.clear()
+        self._gauges.clear()
 
     def rejected(self, reason: str) -> None:
-        self._metric("rejected", stage=self.stage, reason=reason).increment(1)
+        self._increment("rejected", 1, stage=self.stage, reason=reason)
 
     def failed(self) -> None:
-        self._metric("failed", stage=self.stage).increment(1)
+        self._increment("failed", 1, stage=self.stage)
 
     def batch(self, size: int, seconds: float) -> None:
         """One compute call of this stage, over `size` requests."""
@@ -142,12 +174,12 @@ class StageMetrics:
         self._metric("compute", COMPUTE_BUCKETS, stage=stage or self.stage).observe(seconds)
 
     def accepted(self, voice: str, characters: int, phonemes: int) -> None:
-        self._metric("requests", voice=voice).increment(1)
-        self._metric("characters", voice=voice).increment(characters)
-        self._metric("phonemes", voice=voice).increment(phonemes)
+        self._increment("requests", 1, voice=voice)
+        self._increment("characters", characters, voice=voice)
+        self._increment("phonemes", phonemes, voice=voice)
 
     def spoken(self, voice: str, audio_seconds: float, pipeline_seconds: float) -> None:
-        self._metric("audio", voice=voice).increment(audio_seconds)
+        self._increment("audio", audio_seconds, voice=voice)
         self._metric("latency", LATENCY_BUCKETS, voice=voice).observe(pipeline_seconds)
         if audio_seconds > 0:
             self._metric("rtf", RTF_BUCKETS, voice=voice).observe(pipeline_seconds / audio_seconds)
@@ -159,10 +191,10 @@ class StageMetrics:
         self._metric("chunks", CHUNK_BUCKETS, voice=voice).observe(chunks)
 
     def cancelled(self, voice: str) -> None:
-        self._metric("cancelled", voice=voice).increment(1)
+        self._increment("cancelled", 1, voice=voice)
 
     def in_progress(self, requests: int) -> None:
-        self._metric("in_progress", stage=self.stage).set(requests)
+        self._set("in_progress", requests, stage=self.stage)
 
 
 class JsonFormatter(logging.Formatter):
@@ -223,9 +255,9 @@ def traced(request: Any, value: Any, trace_tensor: Any) -> "Traced":
 class StageObserver:
     """Metrics and logs for one stage's execute(): rejections, failures, batch sizes and compute times."""
 
-    def __init__(self, pb_utils: Any, stage: str) -> None:
+    def __init__(self, pb_utils: Any, stage: str, deferred_metrics: bool = False) -> None:
         self.stage = stage
-        self.metrics = StageMetrics(pb_utils, stage)
+        self.metrics = StageMetrics(pb_utils, stage, deferred_metrics)
         self.log = request_logger()
 
     def rejected(self, request: Any, error: Exception) -> None:

@@ -1,12 +1,12 @@
-"""The order in which the streaming model's calls go into a stage.
+"""The order in which the streaming model's calls go to a stage's worker threads.
 
-Triton's queues are first come, first served, and Triton 2.51's BLS requests carry no priority: a new
-stream's first chunk would wait behind every chunk the other streams have queued, although those streams'
-listeners already hear audio. So `tts_stream` keeps at most `limit` calls per stage in Triton's queue and
-holds the rest here, in the order of a priority the caller gives (stream_service.Stream.priority: streams
-that have sent nothing first, then the rest by when their listener runs out of audio). Work-conserving: a
-stage is never left idle while a call waits here. (Ordering purely by deadline, first audio due at arrival,
-measured worse: under saturation a started stream's next chunk was always due before a new one's.)
+A thread pool's queue is first come, first served: a new stream's first chunk would wait behind every chunk
+the other streams have queued, although those streams' listeners already hear audio. So `tts_stream` hands
+a stage at most `limit` calls at once (its worker threads) and holds the rest here, in the order of a
+priority the caller gives (stream_service.Stream.priority: streams that have sent nothing first, then the
+rest by when their listener runs out of audio). Work-conserving: a stage is never left idle while a call
+waits here. (Ordering purely by deadline, first audio due at arrival, measured worse: under saturation a
+started stream's next chunk was always due before a new one's.)
 """
 
 from __future__ import annotations

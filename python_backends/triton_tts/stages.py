@@ -15,6 +15,7 @@ import numpy as np
 import torch
 
 from triton_tts.acoustic import MAX_FRAMES
+from triton_tts.acoustic_request import AcousticRequest, AcousticResult
 from triton_tts.audio_format import AudioFormat, encode, parse_format
 from triton_tts.errors import InvalidRequest
 from triton_tts.frontend import MAX_PAUSE_SECONDS, MAX_RATE, MIN_RATE
@@ -30,34 +31,6 @@ from triton_tts.voice_config import MelConfig, VoiceConfig
 # A request's sentences are joined, so its mel may exceed one utterance's MAX_FRAMES; the frontend's phoneme
 # cap keeps it below this (~19 minutes of audio) even at the slowest rate.
 MAX_REQUEST_FRAMES = 5 * MAX_FRAMES
-
-
-@dataclass(frozen=True)
-class AcousticRequest:
-    """One request's sentences. Optional per sentence: its pace (default: `pace`) and the frames of silence
-    after it (SSML <prosody rate> and <break>; default none)."""
-
-    ids: np.ndarray
-    segment_lengths: np.ndarray
-    speaker: int
-    pace: float
-    segment_paces: np.ndarray | None = None
-    pause_frames: np.ndarray | None = None
-    word_spans: np.ndarray | None = None  # (words, 2): each word's first and last id, for its timestamps
-
-    def paces(self) -> np.ndarray:
-        return np.full(self.segment_lengths.size, self.pace, np.float32) if self.segment_paces is None else self.segment_paces
-
-    def pauses(self) -> np.ndarray:
-        return np.zeros(self.segment_lengths.size, np.int64) if self.pause_frames is None else self.pause_frames
-
-
-@dataclass(frozen=True)
-class AcousticResult:
-    """A request's log-mel (n_mels, frames) and its words' (start, end) seconds in the audio made from it."""
-
-    mel: np.ndarray
-    word_times: np.ndarray  # float32 (words, 2)
 
 
 class AcousticStage:

@@ -1,22 +1,25 @@
-"""The streaming model `tts_stream`: one request through the acoustic stage by BLS and the incremental vocoder
+"""The streaming model `tts_stream`: one request through the acoustic model and the incremental vocoder, both
 in-process, its audio sent chunk by chunk.
 
-Why BLS calls into the acoustic stage: concurrent streams' sentences reach the same `acoustic` instances as
-`tts` requests, so they batch together under load. Why the vocoder runs here instead: a stream's chunks are
-consecutive pieces of one mel, and the incremental vocoder (vocoder_stream) keeps each stream's state between
-them, so every frame is vocoded once (a stateless stage would need the state shipped both ways on every call, or
-mel context on both sides of every chunk, as an earlier version did); and each chunk saves a BLS round trip
-through tritonserver. Its calls run on a small thread pool at a lower CPU priority (onnxruntime releases the GIL),
-in first-audio-first order (StageQueue).
+Why in-process and not BLS calls into the `acoustic` stage: on the CPU that stage computes a batch one
+sentence at a time (compute_batch_size 1), so joining Triton's batches bought a stream nothing but two copies
+through shared memory and blocking round trips to tritonserver; and BLS is the fragile part of Triton's
+Python backend under load (docs/design.md). Why the vocoder runs here too: a stream's chunks are consecutive
+pieces of one mel, and the incremental vocoder (vocoder_stream) keeps each stream's state between them, so
+every frame is vocoded once.
+
+Each stage's calls run on its own small thread pool (onnxruntime releases the GIL), in first-audio-first
+order (StageQueue); the vocoder's threads at a lower CPU priority than the acoustic model's, which is on
+the way to every stream's first audio.
 
 Each request is a coroutine on the Python backend's event loop (`async def execute`, which Triton runs in the
 background for decoupled models): many streams are in flight at once while the stages compute, and every
-response and BLS call is made from that one thread. (A first version ran each request on a worker thread; with
-eight concurrent streams tritonserver 2.51 crashed with SIGSEGV inside libtriton_python.so, with or without a
-lock around the BLS calls. The vocoder's worker threads never touch Triton.)
+response is sent from that one thread. (A first version ran each request on a worker thread; with eight
+concurrent streams tritonserver 2.51 crashed with SIGSEGV inside libtriton_python.so. The worker threads
+here never touch Triton.)
 
 Per request: the text frontend in-process (frontend_request: validation, sentence segments), then the
-acoustic stage sentence by sentence, only when the next chunk needs its frames (streaming.ChunkPlanner), and
+acoustic model sentence by sentence, only when the next chunk needs its frames (streaming.ChunkPlanner), and
 the vocoder per chunk. Before each stage call the request is checked for cancellation (gRPC cancel or a passed
 deadline): a cancelled request makes no further call and ends with a CANCELLED error.
 """
@@ -28,10 +31,11 @@ import logging
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, AsyncIterator
+from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, TypeVar
 
 import numpy as np
 
+from triton_tts.acoustic_request import AcousticRequest
 from triton_tts.audio_format import pcm16 as pcm16_bytes
 from triton_tts.cpu_priority import lower_cpu_priority
 from triton_tts.errors import InvalidRequest, Unavailable
@@ -43,26 +47,34 @@ from triton_tts.streaming import ChunkPlanner, ChunkSchedule, Feed
 from triton_tts.triton_batch import audio_tensors
 
 if TYPE_CHECKING:  # torch; the model imports it
+    from triton_tts.stages import AcousticStage
     from triton_tts.vocoder_stream import IncrementalVocoder, VocoderStream
 
-
-# Triton refuses new inference requests, BLS calls too, once it is stopping: a stream in flight cannot go on.
-STOPPING_MESSAGES = ("Server not ready", "Server is stopping")
-QUEUE_FULL_MESSAGE = "Exceeds maximum queue size"  # a stage's default_queue_policy bound (backpressure)
-QUEUE_FULL_RETRY_S = 0.01  # a started stream waits for room rather than being cut
-VOCODER_STAGE = "tts_stream_vocoder"  # the stage label of the in-process vocoder's calls in the stage metrics
+Result = TypeVar("Result")
 
 
-class StageFailed(Exception):
-    """A stage answered a BLS call with an error (our own tensors: a server fault)."""
+STAGE_LABELS = {"acoustic": "tts_stream_acoustic", "vocoder": "tts_stream_vocoder"}  # in the stage metrics
+STREAM_OUTPUTS = ("AUDIO", "SAMPLE_RATE", "AUDIO_BYTES", "WORDS", "WORD_TIMES")  # tts_stream's config.pbtxt
+METRICS_FLUSH_S = 0.25  # counters and the in-progress gauge reach Triton at most this often (StageMetrics.deferred)
 
 
-class ServerStopping(Exception):
-    """A BLS call was refused because the server is shutting down: another server can take the request."""
+def chunk_tensors(pb_utils: Any, audio: np.ndarray, rate: int, pcm16: bool, words: list, wanted: set[str]) -> list:
+    """One chunk's output tensors, only those in `wanted` (requested_outputs): AUDIO, SAMPLE_RATE, AUDIO_BYTES,
+    and the WORDS and WORD_TIMES of `words` ((text, (start, end)) pairs)."""
+    tensors = [
+        *audio_tensors(pb_utils, audio, rate, pcm16_bytes(audio) if pcm16 else b""),
+        pb_utils.Tensor("WORDS", np.array([w.encode() for w, _ in words], dtype=np.object_).reshape(1, -1)),
+        pb_utils.Tensor("WORD_TIMES", np.array([t for _, t in words], dtype=np.float32).reshape(1, -1, 2)),
+    ]
+    return [t for t in tensors if t.name() in wanted]
 
 
-class StageBusy(Exception):
-    """A stage's queue was full before the stream sent any audio: another server (or a retry) can take it."""
+def requested_outputs(request: Any) -> set[str]:
+    """The output names the client asked for (all of them when it named none). A response must carry only
+    these: tritonserver 2.51's ResponseSender.send() drops the others with the GIL released, freeing their
+    numpy arrays while other threads run Python, which corrupted the stub's heap under load
+    (docs/reliability.md, "tritonserver aborting under streaming load: found")."""
+    return set(request.requested_output_names()) or set(STREAM_OUTPUTS)
 
 
 class Cancelled(Exception):
@@ -90,20 +102,26 @@ class Stream:
 class StreamingSynthesis:
     """Runs streaming requests, each as its own coroutine; shares only the frontend and the metrics."""
 
-    def __init__(self, pb_utils: Any, frontend: TextFrontend, vocoder: IncrementalVocoder, hop_length: int, sample_rate: int,
-                 schedule: ChunkSchedule, max_streams: int, acoustic_calls_in_flight: int, vocoder_workers: int, vocoder_nice: int) -> None:
+    def __init__(self, pb_utils: Any, frontend: TextFrontend, acoustic: AcousticStage, vocoder: IncrementalVocoder, hop_length: int,
+                 sample_rate: int, schedule: ChunkSchedule, max_streams: int, workers: dict[str, int], vocoder_nice: int) -> None:
+        """`workers`: threads per stage ("acoustic", "vocoder"), one onnxruntime thread each."""
         self.pb = pb_utils
         self.frontend = frontend
         self.voices = list(frontend.config.speakers)
+        self.acoustic = acoustic
         self.vocoder = vocoder
         self.hop_length = hop_length
         self.rate = sample_rate
         self.schedule = schedule
-        self.observer = StageObserver(pb_utils, "tts_stream")
+        self.observer = StageObserver(pb_utils, "tts_stream", deferred_metrics=True)
+        self.flush_scheduled = False
         self.max_streams = max_streams
         self.in_flight = 0  # streams being answered (one event loop thread: no lock)
-        self.stages = {"acoustic": StageQueue(acoustic_calls_in_flight), "vocoder": StageQueue(vocoder_workers)}
-        self.vocoder_pool = ThreadPoolExecutor(vocoder_workers, "tts-stream-vocoder", initializer=lower_cpu_priority, initargs=(vocoder_nice,))
+        self.stages = {stage: StageQueue(workers[stage]) for stage in STAGE_LABELS}
+        self.pools = {
+            "acoustic": ThreadPoolExecutor(workers["acoustic"], "tts-stream-acoustic"),
+            "vocoder": ThreadPoolExecutor(workers["vocoder"], "tts-stream-vocoder", initializer=lower_cpu_priority, initargs=(vocoder_nice,)),
+        }
 
     async def run(self, request: Any) -> None:
         """Answer `request`, counted in the in-progress gauge while it runs (serving.drain waits for it); past
@@ -119,6 +137,19 @@ class StreamingSynthesis:
         finally:
             self.in_flight -= 1
             self.observer.metrics.in_progress(self.in_flight)
+            self._flush_metrics_soon()
+
+    def _flush_metrics_soon(self) -> None:
+        """Send this stream's counters and the gauge within METRICS_FLUSH_S, with the other streams'. Each metric
+        update is a blocking round trip to tritonserver on the one event loop thread that every stream's
+        responses share."""
+        if not self.flush_scheduled:
+            self.flush_scheduled = True
+            asyncio.get_running_loop().call_later(METRICS_FLUSH_S, self._flush_metrics)
+
+    def _flush_metrics(self) -> None:
+        self.flush_scheduled = False
+        self.observer.metrics.flush()
 
     async def _answer(self, request: Any) -> None:
         """Answer `request` on its response sender: AUDIO chunks, then an empty final response (or one error)."""
@@ -127,6 +158,7 @@ class StreamingSynthesis:
         try:
             try:
                 pcm16 = requested_format(self.pb, request, self.rate, streaming=True).encoding == "pcm16"
+                wanted = requested_outputs(request)
                 item = phonemize_request(self.pb, request, self.frontend, self.observer, self.voices)
             except InvalidRequest as exc:
                 self.observer.rejected(request, exc)
@@ -137,11 +169,7 @@ class StreamingSynthesis:
                 return
             stream.request_id, voice, samples = item.request_id, self.voices[item.value.speaker], 0
             async for audio, words in self._audio_chunks(item.value, stream):  # each checked for cancellation
-                sender.send(self.pb.InferenceResponse(output_tensors=[
-                    *audio_tensors(self.pb, audio, self.rate, pcm16_bytes(audio) if pcm16 else b""),
-                    self.pb.Tensor("WORDS", np.array([w.encode() for w, _ in words], dtype=np.object_).reshape(1, -1)),
-                    self.pb.Tensor("WORD_TIMES", np.array([t for _, t in words], dtype=np.float32).reshape(1, -1, 2)),
-                ]))
+                sender.send(self.pb.InferenceResponse(output_tensors=chunk_tensors(self.pb, audio, self.rate, pcm16, words, wanted)))
                 if stream.chunks_sent == 0:
                     stream.first_sent_at = time.perf_counter()
                     self.observer.metrics.first_audio(voice, stream.first_sent_at - stream.arrived)
@@ -154,21 +182,14 @@ class StreamingSynthesis:
             self.observer.metrics.cancelled(voice)
             log_request(self.observer.log, logging.INFO, request_id=stream.request_id, stage="tts_stream", outcome="cancelled", chunks_sent=stream.chunks_sent)
             self._fail(sender, "request cancelled by the client (or its deadline passed)", self.pb.TritonError.CANCELLED)
-        except ServerStopping as exc:  # retryable: the SDK fails over if no audio was sent yet
-            log_request(self.observer.log, logging.WARNING, request_id=stream.request_id, stage="tts_stream", outcome="cut", chunks_sent=stream.chunks_sent)
-            self._fail(sender, str(exc), self.pb.TritonError.UNAVAILABLE)
-        except StageBusy as exc:  # no audio sent yet: the SDK retries or fails over
-            self._fail(sender, str(exc), self.pb.TritonError.UNAVAILABLE)
-        except StageFailed as exc:  # the failing stage counted and logged it already
-            self._fail(sender, f"internal error: {exc}", self.pb.TritonError.INTERNAL)
         except Exception as exc:  # noqa: BLE001 - a bug fails this request with INTERNAL, never the model
             self.observer.failed(request, exc)
             self._fail(sender, f"internal error: {type(exc).__name__}: {exc}", self.pb.TritonError.INTERNAL)
 
     async def _audio_chunks(self, phonemized: PhonemizedRequest, stream: Stream) -> AsyncIterator[tuple[np.ndarray, list]]:
-        """The request's audio chunk by chunk: each sentence's mel from the acoustic stage when the planner
-        needs its frames, each chunk from the vocoder stage. With each chunk go the words (text, (start, end)
-        seconds from the stream's start) of the sentences the acoustic stage made since the last chunk: a
+        """The request's audio chunk by chunk: each sentence's mel from the acoustic model when the planner
+        needs its frames, each chunk from the vocoder. With each chunk go the words (text, (start, end)
+        seconds from the stream's start) of the sentences the acoustic model made since the last chunk: a
         word's times can come before its audio, never after."""
         lengths = phonemized.segment_lengths
         segments = np.split(phonemized.ids, np.cumsum(lengths)[:-1])
@@ -202,50 +223,23 @@ class StreamingSynthesis:
     async def _acoustic(self, ids: np.ndarray, pace: float, pause_frames: int, speaker: int, word_spans: np.ndarray,
                         stream: Stream) -> tuple[np.ndarray, np.ndarray]:
         """One sentence's log-mel (n_mels, frames), with its pause after it, and its words' times in it."""
-        inputs = [
-            self.pb.Tensor("PHONEME_IDS", ids[None, :].astype(np.int64)),
-            self.pb.Tensor("SEGMENT_LENGTHS", np.array([[ids.size]], dtype=np.int64)),
-            self.pb.Tensor("SPEAKER", np.array([[speaker]], dtype=np.int64)),
-            self.pb.Tensor("PACE", np.array([[pace]], dtype=np.float32)),
-            self.pb.Tensor("SEGMENT_PACES", np.array([[pace]], dtype=np.float32)),
-            self.pb.Tensor("SEGMENT_PAUSE_FRAMES", np.array([[pause_frames]], dtype=np.int64)),
-            self.pb.Tensor("WORD_SPANS", word_spans.astype(np.int64).reshape(1, -1)),
-        ]
-        mel, times = await self._infer("acoustic", stream, inputs, ["MEL", "WORD_TIMES"])
-        return mel[0], times[0]
+        request = AcousticRequest(ids, np.array([ids.size]), speaker, pace, pause_frames=np.array([pause_frames]), word_spans=word_spans)
+        result = (await self._compute("acoustic", stream, self.acoustic.run, [request]))[0]
+        return result.mel, result.word_times
 
     async def _vocode(self, vocoder: VocoderStream, feed: Feed, stream: Stream) -> np.ndarray:
-        """The audio `feed` completes, from the stream's incremental vocoder on the pool, in its turn (first audio
-        first); checked for cancellation first."""
-        async with self.stages["vocoder"].turn(stream.priority()):
+        """The audio `feed` completes, from the stream's incremental vocoder."""
+        return await self._compute("vocoder", stream, vocoder.feed, feed.mel, feed.final)
+
+    async def _compute(self, stage: str, stream: Stream, work: Callable[..., Result], *args: Any) -> Result:
+        """`work(*args)` on `stage`'s threads, in its turn among the streams' calls (StageQueue: first audio
+        first); checked for cancellation first, so a cancelled request stops at its next stage call."""
+        async with self.stages[stage].turn(stream.priority()):
             self._check(stream.sender)
             began = time.perf_counter()
-            audio = await asyncio.get_running_loop().run_in_executor(self.vocoder_pool, vocoder.feed, feed.mel, feed.final)
-        self.observer.metrics.computed(time.perf_counter() - began, stage=VOCODER_STAGE)
-        return audio
-
-    async def _infer(self, model: str, stream: Stream, inputs: list[Any], outputs: list[str]) -> list[np.ndarray]:
-        """One BLS call, in its turn among the streams' calls to `model` (StageQueue: first audio first);
-        checked for cancellation first, so a cancelled request stops at its next stage call. A stage whose
-        queue is full refuses a stream that has sent no audio yet (StageBusy); a started one waits for room.
-        The outputs are copied out of the response's shared memory, freed with the response."""
-        async with self.stages[model].turn(stream.priority()):
-            while True:
-                self._check(stream.sender)
-                response = await self.pb.InferenceRequest(
-                    model_name=model, inputs=inputs, requested_output_names=outputs, request_id=stream.request_id
-                ).async_exec()
-                if not (response.has_error() and QUEUE_FULL_MESSAGE in response.error().message()):
-                    break
-                if stream.chunks_sent == 0:
-                    raise StageBusy(f"the server is busy ({model}'s queue is full): retry, or send it to another server")
-                await asyncio.sleep(QUEUE_FULL_RETRY_S)
-        if response.has_error():
-            message = response.error().message()
-            if any(m in message for m in STOPPING_MESSAGES):
-                raise ServerStopping(f"the server is stopping ({model}: {message})")
-            raise StageFailed(f"{model}: {message}")
-        return [self.pb.get_output_tensor_by_name(response, name).as_numpy().copy() for name in outputs]
+            result = await asyncio.get_running_loop().run_in_executor(self.pools[stage], work, *args)
+        self.observer.metrics.computed(time.perf_counter() - began, stage=STAGE_LABELS[stage])
+        return result
 
     @staticmethod
     def _check(sender: Any) -> None:
