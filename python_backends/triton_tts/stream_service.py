@@ -100,7 +100,7 @@ class Stream:
 
 
 class StreamingSynthesis:
-    """Runs streaming requests, each as its own coroutine; shares only the frontend and the metrics."""
+    """Runs streaming requests, each as its own coroutine; they share the frontend, the two models and the metrics."""
 
     def __init__(self, pb_utils: Any, frontend: TextFrontend, acoustic: AcousticStage, vocoder: IncrementalVocoder, hop_length: int,
                  sample_rate: int, schedule: ChunkSchedule, max_streams: int, workers: dict[str, int], vocoder_nice: int) -> None:
