@@ -55,8 +55,8 @@ function stream(client, text, voice, output) {
     const final = response.parameters.triton_final_response;
     if (response.outputs.length === 0 && final && final.bool_param) {
       console.log(JSON.stringify({ sample_rate: sampleRate, seconds: samples / sampleRate, chunks, first_audio_ms: firstAudioMs }));
-      call.end(); // half-close; the server then ends the call ("end" below). Cancelling a finished stream
-      return; // leaks memory in tritonserver 2.51 (docs/reliability.md)
+      return; // the server then ends the call ("end" below); never cancel a finished stream: that leaks
+      // memory in tritonserver 2.51 (docs/reliability.md)
     }
     const names = response.outputs.map((o) => o.name);
     const audio = response.raw_output_contents[names.indexOf("AUDIO")];
@@ -69,6 +69,7 @@ function stream(client, text, voice, output) {
   call.on("end", () => client.close());
   call.on("error", (error) => fail(grpc.status[error.code], error.details));
   call.write(request);
+  call.end(); // half-close at once: Triton ends the call after this request's final response
 }
 
 function main() {

@@ -9,9 +9,8 @@ from typing import AsyncIterator, Sequence
 import grpc
 
 from triton_tts_client import protocol
-from triton_tts_client._proto.inference_pb2_grpc import GRPCInferenceServiceStub
 from triton_tts_client.audio import Audio
-from triton_tts_client.client import make_options, open_channel
+from triton_tts_client.client import Connection, make_options, open_channel
 from triton_tts_client.errors import TTSError
 from triton_tts_client.options import DEFAULT_ENDPOINT
 from triton_tts_client.retrying import Attempts, EndpointHealth, StreamAttempt, TryNextEndpoint
@@ -24,19 +23,19 @@ class AsyncTTSClient:
         self.options = make_options(endpoints, options)
         self._rng = random.Random()
         self._health = EndpointHealth(self.options.retry.cooldown_s)
-        self._channels: dict[str, grpc.aio.Channel] = {}
+        self._connections: dict[str, Connection] = {}
 
-    def _stub(self, endpoint: str) -> GRPCInferenceServiceStub:
-        if endpoint not in self._channels:
-            self._channels[endpoint] = open_channel(grpc.aio, endpoint, self.options)
-        return GRPCInferenceServiceStub(self._channels[endpoint])
+    def _connection(self, endpoint: str) -> Connection:
+        if endpoint not in self._connections:
+            self._connections[endpoint] = Connection(open_channel(grpc.aio, endpoint, self.options))
+        return self._connections[endpoint]
 
     async def _call(self, method: str, request, deadline_s: float | None):
         attempts = Attempts(self.options, self._rng, deadline_s, self._health)
         for endpoint, sleep_s in attempts:
             await asyncio.sleep(sleep_s)
             try:
-                return await getattr(self._stub(endpoint), method)(request, timeout=attempts.remaining(), metadata=self.options.metadata)
+                return await getattr(self._connection(endpoint).stub, method)(request, timeout=attempts.remaining(), metadata=self.options.metadata)
             except grpc.RpcError as exc:
                 attempts.failed(exc, endpoint)
         raise attempts.exhausted()
@@ -59,13 +58,7 @@ class AsyncTTSClient:
         attempts = Attempts(self.options, self._rng, deadline_s, self._health)
         for endpoint, sleep_s in attempts:
             await asyncio.sleep(sleep_s)
-            sent_all = asyncio.Event()
-
-            async def requests():
-                yield request
-                await sent_all.wait()  # hold the request side open until the responses are read
-
-            call = self._stub(endpoint).ModelStreamInfer(requests(), timeout=attempts.remaining(), metadata=self.options.metadata)
+            call = self._connection(endpoint).stream(request, timeout=attempts.remaining(), metadata=self.options.metadata)
             attempt, finished = StreamAttempt(attempts, endpoint, encoding), False
             try:
                 async for message in call:
@@ -80,7 +73,6 @@ class AsyncTTSClient:
             except TryNextEndpoint:
                 pass
             finally:
-                sent_all.set()  # half-closes the request side: after the final response the server ends the call
                 if finished:
                     await _wait_for_end(call)
                 else:
@@ -101,9 +93,9 @@ class AsyncTTSClient:
         return True
 
     async def close(self) -> None:
-        for channel in self._channels.values():
-            await channel.close()
-        self._channels.clear()
+        for connection in self._connections.values():
+            await connection.channel.close()
+        self._connections.clear()
 
     async def __aenter__(self) -> "AsyncTTSClient":
         return self
@@ -112,7 +104,7 @@ class AsyncTTSClient:
         await self.close()
 
 
-async def _wait_for_end(call: grpc.aio.StreamStreamCall) -> None:
+async def _wait_for_end(call: grpc.aio.UnaryStreamCall) -> None:
     """As client._wait_for_end: let the server end a finished stream (a cancel leaks in tritonserver 2.51)."""
     try:
         async for _ in call:

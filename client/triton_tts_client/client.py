@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import random
-import threading
 import time
 from typing import Iterator, Sequence
 
@@ -27,6 +26,15 @@ def open_channel(channels, endpoint: str, options: ClientOptions):
     return channels.insecure_channel(endpoint, args)
 
 
+class Connection:
+    """One endpoint's channel and its calls, made once: a generated stub builds a callable per RPC."""
+
+    def __init__(self, channel) -> None:
+        self.channel = channel
+        self.stub = GRPCInferenceServiceStub(channel)
+        self.stream = protocol.one_request_stream(channel)
+
+
 def make_options(endpoints: str | Sequence[str], overrides: dict) -> ClientOptions:
     endpoints = (endpoints,) if isinstance(endpoints, str) else tuple(endpoints)
     return ClientOptions(endpoints=endpoints, **overrides)
@@ -44,19 +52,19 @@ class TTSClient:
         self.options = make_options(endpoints, options)
         self._rng = random.Random()
         self._health = EndpointHealth(self.options.retry.cooldown_s)
-        self._channels: dict[str, grpc.Channel] = {}
+        self._connections: dict[str, Connection] = {}
 
-    def _stub(self, endpoint: str) -> GRPCInferenceServiceStub:
-        if endpoint not in self._channels:
-            self._channels[endpoint] = open_channel(grpc, endpoint, self.options)
-        return GRPCInferenceServiceStub(self._channels[endpoint])
+    def _connection(self, endpoint: str) -> Connection:
+        if endpoint not in self._connections:
+            self._connections[endpoint] = Connection(open_channel(grpc, endpoint, self.options))
+        return self._connections[endpoint]
 
     def _call(self, method: str, request, deadline_s: float | None):
         attempts = Attempts(self.options, self._rng, deadline_s, self._health)
         for endpoint, sleep_s in attempts:
             time.sleep(sleep_s)
             try:
-                return getattr(self._stub(endpoint), method)(request, timeout=attempts.remaining(), metadata=self.options.metadata)
+                return getattr(self._connection(endpoint).stub, method)(request, timeout=attempts.remaining(), metadata=self.options.metadata)
             except grpc.RpcError as exc:
                 attempts.failed(exc, endpoint)
         raise attempts.exhausted()
@@ -87,10 +95,7 @@ class TTSClient:
         attempts = Attempts(self.options, self._rng, deadline_s, self._health)
         for endpoint, sleep_s in attempts:
             time.sleep(sleep_s)
-            sent_all = threading.Event()
-            call = self._stub(endpoint).ModelStreamInfer(
-                protocol.one_request(request, sent_all.wait), timeout=attempts.remaining(), metadata=self.options.metadata
-            )
+            call = self._connection(endpoint).stream(request, timeout=attempts.remaining(), metadata=self.options.metadata)
             attempt, finished = StreamAttempt(attempts, endpoint, encoding), False
             try:
                 for message in call:
@@ -105,7 +110,6 @@ class TTSClient:
             except TryNextEndpoint:
                 pass
             finally:
-                sent_all.set()  # half-closes the request side: after the final response the server ends the call
                 if finished:
                     _wait_for_end(call)
                 else:
@@ -127,9 +131,9 @@ class TTSClient:
         return True
 
     def close(self) -> None:
-        for channel in self._channels.values():
-            channel.close()
-        self._channels.clear()
+        for connection in self._connections.values():
+            connection.channel.close()
+        self._connections.clear()
 
     def __enter__(self) -> "TTSClient":
         return self

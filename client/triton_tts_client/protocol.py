@@ -8,7 +8,7 @@ from __future__ import annotations
 import struct
 import uuid
 from dataclasses import replace
-from typing import Callable, Iterator, Sequence
+from typing import Sequence
 
 import grpc
 import numpy as np
@@ -21,6 +21,8 @@ STATUS_NAMES = {code.name: code for code in grpc.StatusCode}
 
 TTS_MODEL = "tts"
 STREAM_MODEL = "tts_stream"
+_STREAM_RPC = pb.DESCRIPTOR.services_by_name["GRPCInferenceService"].methods_by_name["ModelStreamInfer"]
+STREAM_METHOD = f"/{_STREAM_RPC.containing_service.full_name}/{_STREAM_RPC.name}"  # the gRPC path
 VOICES_MODEL = "voices"
 # Asks Triton for an empty response flagged final after a decoupled model's last chunk: the end of a stream.
 EMPTY_FINAL_RESPONSE = "triton_enable_empty_final_response"
@@ -119,11 +121,14 @@ def stream_request(
     return request
 
 
-def one_request(request: pb.ModelInferRequest, wait: Callable[[], object]) -> Iterator[pb.ModelInferRequest]:
-    """A stream's request side: the one request, then held open until `wait` returns, because a client that
-    half-closes its side early may lose the responses still coming."""
-    yield request
-    wait()
+def one_request_stream(channel):
+    """ModelStreamInfer (a bidirectional stream) called as one request in, responses out: the request and the
+    half-close leave together, so no thread or task feeds the request side. Triton ends such a stream once
+    its request has sent its final response. `channel`: a grpc or grpc.aio channel."""
+    return channel.unary_stream(
+        STREAM_METHOD, request_serializer=pb.ModelInferRequest.SerializeToString,
+        response_deserializer=pb.ModelStreamInferResponse.FromString,
+    )
 
 
 def parse_stream_response(message: pb.ModelStreamInferResponse, encoding: str = "float32") -> Audio | None:
