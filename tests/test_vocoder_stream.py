@@ -14,8 +14,8 @@ from tests.conftest import DEFAULT_VOICE_DIR
 from triton_tts.neural_vocoder import NeuralVocoder, NeuralVocoderConfig
 from triton_tts.fft_vocoder import OverlapAdd
 from triton_tts.vocoder_stream import (
-    STREAM_INPUTS, UNKNOWN_END, StreamingVocoder, VocoderStream, emitted_samples, export_streaming_vocoder,
-    initial_state, lag_frames, spectrum_lag,
+    STREAM_INPUTS, StreamingVocoder, VocoderStream, emitted_samples, export_streaming_vocoder, initial_state,
+    lag_frames, spectrum_lag,
 )
 from triton_tts.voice import load_neural_vocoder
 from triton_tts.voice_config import MelConfig, load_voice_config
@@ -57,7 +57,8 @@ def torch_graph(vocoder: NeuralVocoder) -> Step:
 
 
 def new_stream(vocoder: NeuralVocoder, graph: Step | None = None) -> VocoderStream:
-    return VocoderStream(graph or torch_graph(vocoder), initial_state(vocoder, 1), OverlapAdd(vocoder.mel), spectrum_lag(vocoder))
+    half_kernel = vocoder.config.kernel_size // 2
+    return VocoderStream(graph or torch_graph(vocoder), initial_state(vocoder, 1), OverlapAdd(vocoder.mel), spectrum_lag(vocoder), half_kernel)
 
 
 def stream(vocoder: NeuralVocoder, mel: torch.Tensor, splits: list[int], graph: Step | None = None) -> list[np.ndarray]:
@@ -122,23 +123,33 @@ def test_interleaved_streams_keep_their_own_state(small) -> None:
 
 
 def test_batch_rows_may_be_at_different_points_of_their_streams(small) -> None:
-    """Rows share N, not where they are or end: each row's STFT frames and state are its own stream's."""
+    """Rows share N and the call's kind (the last or not), not where they are: each row's STFT frames and state
+    are its own stream's."""
     graph = torch_graph(small)
     first, second = random_mel(50, seed=7), random_mel(50, seed=8)
-    _, *second_state = graph(second[..., :30], torch.tensor([0]), torch.tensor([UNKNOWN_END]), *initial_state(small, 1))
-    state = [torch.cat([a, b]) for a, b in zip(initial_state(small, 1), second_state)]
-    batched = graph(torch.cat([first[..., :10], second[..., 30:40]]), torch.tensor([0, 30]), torch.tensor([UNKNOWN_END, 25]), *state)
-    alone = [
-        graph(first[..., :10], torch.tensor([0]), torch.tensor([UNKNOWN_END]), *initial_state(small, 1)),
-        graph(second[..., 30:40], torch.tensor([30]), torch.tensor([25]), *second_state),
-    ]
-    for row, expected in enumerate(alone):
-        for got, want in zip(batched, expected):
-            assert torch.allclose(got[row], want[0], rtol=1e-5, atol=1e-5)
-    lag = spectrum_lag(small)
-    assert batched[0][0].abs().max() > 0 and batched[0][0, :lag].abs().max() == 0  # no frames before frame 0
-    real = 25 - (30 - lag)  # row 1's frames from position 30 - lag on; it ends at 25
-    assert batched[0][1, :real].abs().max() > 0 and batched[0][1, real:].abs().max() == 0  # nor past its end
+    not_last, last = torch.zeros(1, 1, 0), torch.zeros(1, 1, small.config.kernel_size // 2)
+    states = [graph(mel[..., :fed], not_last, *initial_state(small, 1))[1:] for mel, fed in ((first, 12), (second, 30))]
+    batched_state = [torch.cat(parts) for parts in zip(*states)]
+    for end in (not_last, last):
+        batched = graph(torch.cat([first[..., 12:22], second[..., 30:40]]), end, *batched_state)
+        alone = [graph(first[..., 12:22], end, *states[0]), graph(second[..., 30:40], end, *states[1])]
+        for row, expected in enumerate(alone):
+            for got, want in zip(batched, expected):
+                assert torch.allclose(got[row], want[0], rtol=1e-5, atol=1e-5)
+        assert batched[0].shape[1] == 10 + (spectrum_lag(small) if end is last else 0)
+
+
+def test_each_layer_computes_only_the_utterances_frames(small) -> None:
+    """The first call's spectrum starts at frame 0 and the last one ends at the last frame: no layer works on
+    frames outside the utterance (the cost the whole model has)."""
+    graph, lag = torch_graph(small), spectrum_lag(small)
+    mel = random_mel(40, seed=4)
+    spectrum, *state = graph(mel[..., :25], torch.zeros(1, 1, 0), *initial_state(small, 1))
+    assert spectrum.shape[1] == 25 - lag
+    spectrum, *_ = graph(mel[..., 25:], torch.zeros(1, 1, small.config.kernel_size // 2), *state)
+    assert spectrum.shape[1] == 15 + lag
+    whole, *_ = graph(mel, torch.zeros(1, 1, small.config.kernel_size // 2), *initial_state(small, 1))
+    assert whole.shape[1] == 40
 
 
 def onnx_graph(path: Path) -> Step:
