@@ -8,9 +8,9 @@ Python backend under load (docs/design.md). Why the vocoder runs here too: a str
 pieces of one mel, and the incremental vocoder (vocoder_stream) keeps each stream's state between them, so
 every frame is vocoded once.
 
-Each stage's calls run on its own small thread pool (onnxruntime releases the GIL), in first-audio-first
-order (StageQueue); the vocoder's threads at a lower CPU priority than the acoustic model's, which is on
-the way to every stream's first audio.
+Each stage's calls run on its own few threads (onnxruntime releases the GIL), which take them in
+first-audio-first order (PriorityPool) without waiting on the event loop; the vocoder's threads at a lower
+CPU priority than the acoustic model's, which is on the way to every stream's first audio.
 
 Each request is a coroutine on the Python backend's event loop (`async def execute`, which Triton runs in the
 background for decoupled models): many streams are in flight at once while the stages compute, and every
@@ -29,7 +29,6 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, AsyncIterator, Callable, TypeVar
 
@@ -42,7 +41,7 @@ from triton_tts.errors import InvalidRequest, Unavailable
 from triton_tts.frontend import PhonemizedRequest, TextFrontend
 from triton_tts.frontend_request import phonemize_request, requested_format
 from triton_tts.observability import StageObserver, finish_request, log_request, request_id_of
-from triton_tts.stage_queue import StageQueue
+from triton_tts.priority_pool import PriorityPool
 from triton_tts.streaming import ChunkPlanner, ChunkSchedule, Feed
 from triton_tts.triton_batch import audio_tensors
 
@@ -77,6 +76,13 @@ def requested_outputs(request: Any) -> set[str]:
     return set(request.requested_output_names()) or set(STREAM_OUTPUTS)
 
 
+def timed(work: Callable[..., Result], *args: Any) -> tuple[Result, float]:
+    """`work(*args)` and the seconds it took, timed on the thread that runs it (no queueing in it)."""
+    began = time.perf_counter()
+    result = work(*args)
+    return result, time.perf_counter() - began
+
+
 class Cancelled(Exception):
     """The client cancelled the request or its deadline passed."""
 
@@ -93,7 +99,7 @@ class Stream:
     audio_sent_s: float = 0.0
 
     def priority(self) -> tuple[int, float]:
-        """The StageQueue order of this stream's next stage call: a stream whose listener still hears nothing
+        """The PriorityPool order of this stream's next stage call: a stream whose listener still hears nothing
         first (in order of arrival), then started streams by when their listener, playing from the first
         chunk on, runs out of audio."""
         return (0, self.arrived) if self.chunks_sent == 0 else (1, self.first_sent_at + self.audio_sent_s)
@@ -117,10 +123,9 @@ class StreamingSynthesis:
         self.flush_scheduled = False
         self.max_streams = max_streams
         self.in_flight = 0  # streams being answered (one event loop thread: no lock)
-        self.stages = {stage: StageQueue(workers[stage]) for stage in STAGE_LABELS}
         self.pools = {
-            "acoustic": ThreadPoolExecutor(workers["acoustic"], "tts-stream-acoustic"),
-            "vocoder": ThreadPoolExecutor(workers["vocoder"], "tts-stream-vocoder", initializer=lower_cpu_priority, initargs=(vocoder_nice,)),
+            "acoustic": PriorityPool(workers["acoustic"], "tts-stream-acoustic"),
+            "vocoder": PriorityPool(workers["vocoder"], "tts-stream-vocoder", initializer=lower_cpu_priority, initargs=(vocoder_nice,)),
         }
 
     async def run(self, request: Any) -> None:
@@ -232,13 +237,11 @@ class StreamingSynthesis:
         return await self._compute("vocoder", stream, vocoder.feed, feed.mel, feed.final)
 
     async def _compute(self, stage: str, stream: Stream, work: Callable[..., Result], *args: Any) -> Result:
-        """`work(*args)` on `stage`'s threads, in its turn among the streams' calls (StageQueue: first audio
-        first); checked for cancellation first, so a cancelled request stops at its next stage call."""
-        async with self.stages[stage].turn(stream.priority()):
-            self._check(stream.sender)
-            began = time.perf_counter()
-            result = await asyncio.get_running_loop().run_in_executor(self.pools[stage], work, *args)
-        self.observer.metrics.computed(time.perf_counter() - began, stage=STAGE_LABELS[stage])
+        """`work(*args)` on `stage`'s threads, in its turn among the streams' calls (PriorityPool: first audio
+        first); the request is checked for cancellation first, so a cancelled request stops at its next stage call."""
+        self._check(stream.sender)
+        result, seconds = await asyncio.wrap_future(self.pools[stage].submit(stream.priority(), timed, work, *args))
+        self.observer.metrics.computed(seconds, stage=STAGE_LABELS[stage])
         return result
 
     @staticmethod
