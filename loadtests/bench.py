@@ -9,7 +9,8 @@ stage formed (from Triton's statistics API); and for the Triton rows, CPU per au
 
 With --stream, the dynamic-batching server also serves every concurrency through `tts_stream` (same texts:
 throughput beside the non-streaming rows), and 30-word sentences at concurrency 1 and 8 for the time to first
-audio (TTFA) table.
+audio (TTFA) table. --turns N measures each concurrency's two rows in N alternating slices (whole, streaming,
+whole, ...), so that a drift in the machine's speed does not fall on one row alone.
 
 With --device cuda, the acoustic and vocoder stages run on the GPU (torch, fp32; serving.launcher's --device),
 served and offline: the offline rows are then the batch sweep of the GPU's limit (one padded pass per batch), and
@@ -239,6 +240,33 @@ def run_triton_stream(server: TritonServer, name: str, texts: list[str], concurr
     return measure(server, result, generate, ())  # every stage runs inside tts_stream: no Triton batches
 
 
+def run_in_turns(server: TritonServer, name: str, texts: list[str], concurrency: int, duration_s: float, turns: int) -> list[Result]:
+    """The whole-response row and the streaming row at `concurrency`, measured in `turns` alternating slices
+    (whole, streaming, whole, ...) of duration_s / turns each and merged: a drift in the machine's speed
+    during the run then falls on both rows alike."""
+    slice_s, wholes, streams = duration_s / turns, [], []
+    for _ in range(turns):
+        wholes.append(run_triton(server, name, texts, concurrency, slice_s))
+        streams.append(run_triton_stream(server, "Triton, streaming (tts_stream)", texts, concurrency, slice_s))
+    return [merged(wholes), merged(streams)]
+
+
+def merged(parts: list[Result]) -> Result:
+    """One row from slices of the same setup: their calls, audio, wall and CPU time together; the average batch
+    sizes are the slices' mean."""
+    total = Result(parts[0].name, parts[0].concurrency)
+    for part in parts:
+        total.wall_s, total.audio_s, total.cpu_s = total.wall_s + part.wall_s, total.audio_s + part.audio_s, total.cpu_s + part.cpu_s
+        for mine, theirs in ((total.latencies, part.latencies), (total.rtfs, part.rtfs), (total.first_audio, part.first_audio), (total.chunks, part.chunks)):
+            mine.extend(theirs)
+        for totals, counts in ((total.process_cpu_s, part.process_cpu_s), (total.failures, part.failures)):
+            for key, value in counts.items():
+                totals[key] = totals.get(key, 0) + value
+    for stage in parts[0].batch_sizes:
+        total.batch_sizes[stage] = float(np.mean([part.batch_sizes[stage] for part in parts]))
+    return total
+
+
 @contextmanager
 def naive_server(port: int):
     """The baseline server in its own process, ready when it answers."""
@@ -287,6 +315,8 @@ def main() -> None:
     parser.add_argument("--write", type=Path, help="also write the report (markdown) to this file")
     parser.add_argument("--reference", action="store_true", help="also the Piper teacher served the same way")
     parser.add_argument("--stream", action="store_true", help="also tts_stream: throughput rows and a TTFA table")
+    parser.add_argument("--turns", type=int, default=1,
+                        help="with --stream: measure each concurrency's whole and streaming rows in this many alternating slices")
     parser.add_argument("--device", choices=DEVICES, default="cpu", help="cuda: the compute stages on the GPU (torch)")
     parser.add_argument("--client-processes", type=int, default=1, help="spread each row's clients over processes")
     parser.add_argument("--compare-at", type=int, default=16, help="the concurrency compared with the offline limit")
@@ -326,10 +356,11 @@ def main() -> None:
             with TritonServer(replace(options, build_dir=Path(build_dir))) as server:
                 for concurrency in args.concurrency:
                     processes = min(args.client_processes, concurrency)
-                    results.append(run_triton(server, name, texts, concurrency, args.duration, processes))
-                    print(results[-1].row(), flush=True)
                     if args.stream and index == 0:
-                        results.append(run_triton_stream(server, "Triton, streaming (tts_stream)", texts, concurrency, args.duration))
+                        results += run_in_turns(server, name, texts, concurrency, args.duration, args.turns)
+                        print(results[-2].row(), results[-1].row(), sep="\n", flush=True)
+                    else:
+                        results.append(run_triton(server, name, texts, concurrency, args.duration, processes))
                         print(results[-1].row(), flush=True)
                 if args.stream and index == 0:
                     for concurrency in (1, 8):
@@ -340,7 +371,7 @@ def main() -> None:
             for concurrency in args.concurrency:
                 results.append(run_naive(args.port + 50, process, texts, concurrency, args.duration))
                 print(results[-1].row(), flush=True)
-    report = markdown_report(results, args.duration, len(texts), args.compare_at)
+    report = markdown_report(results, args.duration, len(texts), args.compare_at, args.turns)
     print("\n" + report)
     if args.write:
         args.write.write_text(report)
@@ -372,7 +403,7 @@ def process_table(results: list[Result]) -> list[str]:
     ]
 
 
-def markdown_report(results: list[Result], duration_s: float, n_texts: int, compare_at: int = 16) -> str:
+def markdown_report(results: list[Result], duration_s: float, n_texts: int, compare_at: int = 16, turns: int = 1) -> str:
     """The table, the machine, the command and the ratios the benchmark exists for."""
     served = best(results, "Triton, dynamic batching", compare_at)
     limit, naive = best(results, "offline"), best(results, "naive")
@@ -399,7 +430,7 @@ def markdown_report(results: list[Result], duration_s: float, n_texts: int, comp
             "", "Streaming (time to first audio: request sent -> first chunk received, at the client):", "",
             TTFA_HEADER, *(r.ttfa_row() for r in streams), "",
             f"Streaming throughput at concurrency 16: {streamed:.1f} audio s/s = {streamed / whole:.0%} of the "
-            f"non-streaming {whole:.1f} in the same run.",
+            f"non-streaming {whole:.1f} in the same run" + (f" (each row {turns} alternating slices of {duration_s / turns:.0f} s)." if turns > 1 else "."),
         ]
     lines += process_table(results)
     failed = [f"- {r.name}, concurrency {r.concurrency}: " + ", ".join(f"{n} x {name}" for name, n in sorted(r.failures.items()))
