@@ -240,13 +240,14 @@ def run_triton_stream(server: TritonServer, name: str, texts: list[str], concurr
     return measure(server, result, generate, ())  # every stage runs inside tts_stream: no Triton batches
 
 
-def run_in_turns(server: TritonServer, name: str, texts: list[str], concurrency: int, duration_s: float, turns: int) -> list[Result]:
+def run_in_turns(server: TritonServer, name: str, texts: list[str], concurrency: int, duration_s: float, turns: int,
+                 client_processes: int = 1) -> list[Result]:
     """The whole-response row and the streaming row at `concurrency`, measured in `turns` alternating slices
     (whole, streaming, whole, ...) of duration_s / turns each and merged: a drift in the machine's speed
     during the run then falls on both rows alike."""
     slice_s, wholes, streams = duration_s / turns, [], []
     for _ in range(turns):
-        wholes.append(run_triton(server, name, texts, concurrency, slice_s))
+        wholes.append(run_triton(server, name, texts, concurrency, slice_s, client_processes))
         streams.append(run_triton_stream(server, "Triton, streaming (tts_stream)", texts, concurrency, slice_s))
     return [merged(wholes), merged(streams)]
 
@@ -357,7 +358,7 @@ def main() -> None:
                 for concurrency in args.concurrency:
                     processes = min(args.client_processes, concurrency)
                     if args.stream and index == 0:
-                        results += run_in_turns(server, name, texts, concurrency, args.duration, args.turns)
+                        results += run_in_turns(server, name, texts, concurrency, args.duration, args.turns, processes)
                         print(results[-2].row(), results[-1].row(), sep="\n", flush=True)
                     else:
                         results.append(run_triton(server, name, texts, concurrency, args.duration, processes))
