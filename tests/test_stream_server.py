@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 import urllib.request
 from concurrent.futures import ThreadPoolExecutor
@@ -49,6 +50,14 @@ def test_first_chunk_is_short_and_long_text_comes_in_several(client) -> None:
     assert chunks[0].size <= 0.3 * 22050
     assert len(chunks) >= 5
     assert all(c.size > 0 for c in chunks)
+
+
+def test_a_sync_stream_is_read_on_the_callers_thread(triton_server) -> None:
+    """No grpc channel thread per stream: a client that streams one utterance at a time would start one each time."""
+    with TTSClient(triton_server.grpc_url, retry=RetryPolicy(max_rounds=1)) as fresh:
+        threads = threading.active_count()
+        for _ in fresh.stream(LONG_TEXT):
+            assert threading.active_count() == threads
 
 
 @pytest.mark.parametrize("case", BAD_REQUESTS, ids=list(BAD_REQUESTS))
