@@ -14,7 +14,7 @@ from tests.conftest import DEFAULT_VOICE_DIR
 from triton_tts.neural_vocoder import NeuralVocoder, NeuralVocoderConfig
 from triton_tts.fft_vocoder import OverlapAdd
 from triton_tts.vocoder_stream import (
-    STREAM_INPUTS, StreamingVocoder, VocoderStream, emitted_samples, export_streaming_vocoder, initial_state,
+    StreamingVocoder, VocoderStream, emitted_samples, end_padding, export_streaming_vocoder, initial_state, input_names,
     lag_frames, spectrum_lag,
 )
 from triton_tts.voice import load_neural_vocoder
@@ -57,8 +57,8 @@ def torch_graph(vocoder: NeuralVocoder) -> Step:
 
 
 def new_stream(vocoder: NeuralVocoder, graph: Step | None = None) -> VocoderStream:
-    half_kernel = vocoder.config.kernel_size // 2
-    return VocoderStream(graph or torch_graph(vocoder), initial_state(vocoder, 1), OverlapAdd(vocoder.mel), spectrum_lag(vocoder), half_kernel)
+    paddings = {final: end_padding(vocoder, final) for final in (False, True)}
+    return VocoderStream(graph or torch_graph(vocoder), initial_state(vocoder, 1), OverlapAdd(vocoder.mel), spectrum_lag(vocoder), paddings)
 
 
 def stream(vocoder: NeuralVocoder, mel: torch.Tensor, splits: list[int], graph: Step | None = None) -> list[np.ndarray]:
@@ -127,16 +127,17 @@ def test_batch_rows_may_be_at_different_points_of_their_streams(small) -> None:
     are its own stream's."""
     graph = torch_graph(small)
     first, second = random_mel(50, seed=7), random_mel(50, seed=8)
-    not_last, last = torch.zeros(1, 1, 0), torch.zeros(1, 1, small.config.kernel_size // 2)
-    states = [graph(mel[..., :fed], not_last, *initial_state(small, 1))[1:] for mel, fed in ((first, 12), (second, 30))]
+    not_last = end_padding(small, False)
+    states = [graph(mel[..., :fed], *not_last, *initial_state(small, 1))[1:] for mel, fed in ((first, 12), (second, 30))]
     batched_state = [torch.cat(parts) for parts in zip(*states)]
-    for end in (not_last, last):
-        batched = graph(torch.cat([first[..., 12:22], second[..., 30:40]]), end, *batched_state)
-        alone = [graph(first[..., 12:22], end, *states[0]), graph(second[..., 30:40], end, *states[1])]
+    for final in (False, True):
+        batched = graph(torch.cat([first[..., 12:22], second[..., 30:40]]), *end_padding(small, final, 2), *batched_state)
+        end = end_padding(small, final)
+        alone = [graph(first[..., 12:22], *end, *states[0]), graph(second[..., 30:40], *end, *states[1])]
         for row, expected in enumerate(alone):
             for got, want in zip(batched, expected):
                 assert torch.allclose(got[row], want[0], rtol=1e-5, atol=1e-5)
-        assert batched[0].shape[1] == 10 + (spectrum_lag(small) if end is last else 0)
+        assert batched[0].shape[1] == 10 + (spectrum_lag(small) if final else 0)
 
 
 def test_each_layer_computes_only_the_utterances_frames(small) -> None:
@@ -144,24 +145,24 @@ def test_each_layer_computes_only_the_utterances_frames(small) -> None:
     frames outside the utterance (the cost the whole model has)."""
     graph, lag = torch_graph(small), spectrum_lag(small)
     mel = random_mel(40, seed=4)
-    spectrum, *state = graph(mel[..., :25], torch.zeros(1, 1, 0), *initial_state(small, 1))
+    spectrum, *state = graph(mel[..., :25], *end_padding(small, False), *initial_state(small, 1))
     assert spectrum.shape[1] == 25 - lag
-    spectrum, *_ = graph(mel[..., 25:], torch.zeros(1, 1, small.config.kernel_size // 2), *state)
+    spectrum, *_ = graph(mel[..., 25:], *end_padding(small, True), *state)
     assert spectrum.shape[1] == 15 + lag
-    whole, *_ = graph(mel, torch.zeros(1, 1, small.config.kernel_size // 2), *initial_state(small, 1))
+    whole, *_ = graph(mel, *end_padding(small, True), *initial_state(small, 1))
     assert whole.shape[1] == 40
 
 
-def onnx_graph(path: Path) -> Step:
+def onnx_graph(path: Path, names: list[str]) -> Step:
     options = onnxruntime.SessionOptions()
     options.intra_op_num_threads = options.inter_op_num_threads = 1
     session = onnxruntime.InferenceSession(str(path), options, providers=["CPUExecutionProvider"])
-    return lambda *tensors: tuple(torch.from_numpy(o) for o in session.run(None, dict(zip(STREAM_INPUTS, (t.numpy() for t in tensors)))))
+    return lambda *tensors: tuple(torch.from_numpy(o) for o in session.run(None, dict(zip(names, (t.numpy() for t in tensors)))))
 
 
 def test_the_exported_graph_gives_the_torch_audio(shipped, tmp_path: Path) -> None:
     export_streaming_vocoder(shipped, tmp_path / "step.onnx")
-    graph = onnx_graph(tmp_path / "step.onnx")
+    graph = onnx_graph(tmp_path / "step.onnx", input_names(shipped))
     for splits in ([1, 5, 30, 2, 40, 15, 7], [4]):  # calls of 0 samples, then of several sizes; a single final call
         mel = random_mel(sum(splits), seed=len(splits))
         exported, in_torch = stream(shipped, mel, splits, graph), stream(shipped, mel, splits)

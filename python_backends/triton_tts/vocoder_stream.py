@@ -10,10 +10,12 @@ wherever the calls split the mel.
 Each layer computes each of its frames once, as the whole model does: the first call starts every layer on
 k // 2 zeros (the whole model's padding before frame 0), and the last call ends every layer on k // 2 zeros (its
 padding after the last frame), so no layer computes frames outside the utterance and nothing needs masking.
-Which of the two a call is, the graph reads from its inputs' shapes (the caches' width, END_PADDING's length):
-one graph serves every call. (Two graphs, a step and a final one, cost ~1 ms more per sentence: two sessions
-with their own copies of the weights take turns in the CPU caches.) It gives STFT frames; VocoderStream turns
-them into the samples they complete.
+Which of the two a call is, the graph reads from its inputs' shapes (the caches' width, the end paddings'
+length): one graph serves every call. (Two graphs, a step and a final one, cost ~1 ms more per sentence: two
+sessions with their own copies of the weights take turns in the CPU caches.) Every input comes in the shape it
+is used in (a cache per layer, an end padding per width), so the exported graph computes no shapes: that was half
+its nodes and a quarter of a short call's time. It gives STFT frames; VocoderStream turns them into the samples
+they complete.
 """
 
 from __future__ import annotations
@@ -33,10 +35,8 @@ from triton_tts.neural_vocoder import NeuralVocoder
 from triton_tts.onnx_export import export_graph
 from triton_tts.runtimes import OnnxRunner, check_runtime
 
-State = tuple[torch.Tensor, torch.Tensor]
+State = tuple[torch.Tensor, ...]  # the embedding's cache, then each block's
 
-STREAM_INPUTS = ["MEL", "END_PADDING", "EMBED_CACHE", "BLOCK_CACHE"]  # ONNX tensor names
-STREAM_OUTPUTS = ["SPECTRUM", "EMBED_CACHE_OUT", "BLOCK_CACHE_OUT"]
 
 
 def lag_frames(vocoder: NeuralVocoder) -> int:
@@ -64,66 +64,75 @@ def _done_to(vocoder: NeuralVocoder, fed: int, final: bool) -> int:
 
 
 def initial_state(vocoder: NeuralVocoder, batch: int) -> State:
-    """The graphs' state before frame 0: each convolution's k // 2 zeros of padding, for the embedding
-    (B, n_mels, k // 2) and each block's depthwise convolution (B, layers, dim, k // 2). Later states hold the
-    last k - 1 inputs."""
-    c, mel = vocoder.config, vocoder.mel
-    half = c.kernel_size // 2
-    return torch.zeros(batch, mel.n_mels, half), torch.zeros(batch, c.layers, c.dim, half)
+    """The graph's state before frame 0: each convolution's k // 2 zeros of padding, for the embedding
+    (B, n_mels, k // 2) and for each block's depthwise convolution (B, dim, k // 2). Later states hold the last
+    k - 1 inputs."""
+    c, half = vocoder.config, vocoder.config.kernel_size // 2
+    return torch.zeros(batch, vocoder.mel.n_mels, half), *(torch.zeros(batch, c.dim, half) for _ in range(c.layers))
+
+
+def end_padding(vocoder: NeuralVocoder, final: bool, batch: int = 1) -> tuple[torch.Tensor, torch.Tensor]:
+    """The zeros after the new frames, for the embedding (B, n_mels, p) and for the blocks (B, dim, p): the
+    whole model's k // 2 frames of padding after the last frame on the last call (p = k // 2), none before."""
+    width = vocoder.config.kernel_size // 2 if final else 0
+    return torch.zeros(batch, vocoder.mel.n_mels, width), torch.zeros(batch, vocoder.config.dim, width)
+
+
+def input_names(vocoder: NeuralVocoder) -> list[str]:
+    """The graph's inputs in order: MEL, the two end paddings, the embedding's cache, each block's cache."""
+    return ["MEL", "END_PADDING_MEL", "END_PADDING_HIDDEN", "EMBED_CACHE", *(f"BLOCK_CACHE_{i}" for i in range(vocoder.config.layers))]
 
 
 class StreamingVocoder(nn.Module):
     """NeuralVocoder (sharing its parameters) up to its STFT frames, as a step over new mel frames.
 
-    forward(mel (B, n_mels, N), end_padding (1, 1, 0 or k // 2), *state) -> (STFT frames (B, M, n_freq, 2),
-    *new state). Every layer works on its cached inputs, its new ones and end_padding's zeros, and outputs
-    the frames those complete: on the first call (state initial_state's, k // 2 wide) M = N - spectrum_lag
-    frames from frame 0 (N > spectrum_lag), on later calls (k - 1 wide) M = N frames from fed - spectrum_lag,
-    and on the last call spectrum_lag more, up to the last frame. Rows share N and the call's kind. A call
-    costs about N frames of the whole model, plus k - 1 cached frames per convolution.
+    forward(mel (B, n_mels, N), *end_padding, *state) -> (STFT frames (B, M, n_freq, 2), *new state). Every
+    layer works on its cached inputs, its new ones and its end padding's zeros, and outputs the frames those
+    complete: on the first call (state initial_state's, k // 2 wide) M = N - spectrum_lag frames from frame 0
+    (N > spectrum_lag), on later calls (k - 1 wide) M = N frames from fed - spectrum_lag, and on the last call
+    spectrum_lag more, up to the last frame. Rows share N and the call's kind. A call costs about N frames of
+    the whole model, plus k - 1 cached frames per convolution.
     """
 
     def __init__(self, vocoder: NeuralVocoder) -> None:
         super().__init__()
+        if vocoder.config.kernel_size < 3 or vocoder.config.kernel_size % 2 == 0:
+            raise ValueError(f"the incremental vocoder needs an odd kernel of 3 or more, not {vocoder.config.kernel_size}")
         self.vocoder = vocoder
         self.half = vocoder.config.kernel_size // 2
 
-    def forward(self, mel: torch.Tensor, end_padding: torch.Tensor, embed_cache: torch.Tensor, block_cache: torch.Tensor) -> tuple[torch.Tensor, ...]:
+    def forward(self, mel: torch.Tensor, end_mel: torch.Tensor, end_hidden: torch.Tensor, embed_cache: torch.Tensor,
+                *block_caches: torch.Tensor) -> tuple[torch.Tensor, ...]:
         v = self.vocoder
-        x, embed_cache = self._window(embed_cache, (mel - v.mel_offset) * v.mel_scale, end_padding)
+        x, cache = self._window(embed_cache, (mel - v.mel_offset) * v.mel_scale, end_mel)
+        caches = [cache]
         h = v.embed_norm(F.conv1d(x, v.embed.weight, v.embed.bias).transpose(1, 2)).transpose(1, 2)
-        block_caches = []
-        for i, block in enumerate(v.blocks):
-            x, cache = self._window(block_cache[:, i], h, end_padding)
-            block_caches.append(cache)
+        for block, block_cache in zip(v.blocks, block_caches):
+            x, cache = self._window(block_cache, h, end_hidden)
+            caches.append(cache)
             mixed = F.conv1d(x, block.depthwise.weight, block.depthwise.bias, groups=x.shape[1])
-            h = x[..., self.half : x.shape[-1] - self.half] + block.update(mixed)
+            h = x[..., self.half : -self.half] + block.update(mixed)
         log_magnitude, phase = v.head(v.final_norm(h.transpose(1, 2))).chunk(2, dim=-1)
         magnitude = torch.exp(torch.clamp(log_magnitude, max=6.0))
         spectrum = torch.stack([magnitude * torch.cos(phase), magnitude * torch.sin(phase)], dim=-1)
-        return spectrum, embed_cache, torch.stack(block_caches, dim=1)
+        return spectrum, *caches
 
-    def _window(self, cache: torch.Tensor, new: torch.Tensor, end_padding: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """A convolution's inputs (cached frames, new ones, the end's zeros) and the cache for the next call:
-        the last k - 1 inputs before the end's zeros."""
+    def _window(self, cache: torch.Tensor, new: torch.Tensor, end: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """A convolution's inputs (cached frames, new ones, the end's zeros) and the cache for the next call: the
+        last k - 1 inputs before the end's zeros."""
         x = torch.cat([cache, new], dim=-1)
-        zeros = end_padding.expand(x.shape[0], x.shape[1], -1)
-        return torch.cat([x, zeros], dim=-1), x[..., -2 * self.half :]
+        return torch.cat([x, end], dim=-1), x[..., -2 * self.half :]
 
 
 def export_streaming_vocoder(vocoder: NeuralVocoder, path: Path) -> None:
-    """The step graph as ONNX at `path`: batch, frames, END_PADDING's length and the caches' width dynamic."""
-    axes = {name: {0: "batch"} for name in STREAM_INPUTS + STREAM_OUTPUTS}
-    axes["MEL"] = {0: "batch", 2: "frames"}
-    axes["END_PADDING"] = {2: "padding"}
+    """The step graph as ONNX at `path`: batch, frames, the end paddings' length and the caches' width dynamic."""
+    inputs = input_names(vocoder)
+    outputs = ["SPECTRUM", *(f"{name}_OUT" for name in inputs[3:])]
+    axes = {name: {0: "batch", 2: "frames"} for name in inputs + outputs}
     axes["SPECTRUM"] = {0: "batch", 1: "frames"}
-    for name in ("EMBED_CACHE", "EMBED_CACHE_OUT"):
-        axes[name] = {0: "batch", 2: "cached"}
-    for name in ("BLOCK_CACHE", "BLOCK_CACHE_OUT"):
-        axes[name] = {0: "batch", 3: "cached"}
-    embed, blocks = initial_state(vocoder, 2)
-    wide = (torch.randn(2, vocoder.mel.n_mels, 5) - 5.0, torch.zeros(1, 1, vocoder.config.kernel_size // 2), torch.cat([embed, embed], -1), torch.cat([blocks, blocks], -1))
-    export_graph(StreamingVocoder(vocoder), wide, path, STREAM_INPUTS, STREAM_OUTPUTS, axes)
+    wide = tuple(torch.cat([cache, cache], -1) for cache in initial_state(vocoder, 2))
+    example = (torch.randn(2, vocoder.mel.n_mels, 5) - 5.0, *end_padding(vocoder, True, 2), *wide)
+    export_graph(StreamingVocoder(vocoder), example, path, inputs, outputs, axes)
 
 
 Graph = Callable[..., tuple[torch.Tensor, ...]]
@@ -136,10 +145,11 @@ class VocoderStream:
     The first graph call needs more than spectrum_lag frames (or the last ones): until then frames are held,
     and their calls emit nothing, as the lag says they would."""
 
-    def __init__(self, graph: Graph, state: State, overlap: OverlapAdd, lag: int, half_kernel: int) -> None:
+    def __init__(self, graph: Graph, state: State, overlap: OverlapAdd, lag: int, paddings: dict[bool, tuple[torch.Tensor, ...]]) -> None:
+        """`paddings`: end_padding's tensors for a call that is not the last (False) and for the last (True)."""
         self.graph, self.state = graph, state
         self.overlap, self.spectrum_lag = overlap, lag
-        self.paddings = {False: torch.zeros(1, 1, 0), True: torch.zeros(1, 1, half_kernel)}  # END_PADDING
+        self.paddings = paddings
         self.tail = np.zeros(overlap.span - overlap.hop, dtype=np.float32)  # overlap-added, not yet complete
         self.held: list[np.ndarray] = []  # frames before the first call
         self.fed = 0  # frames through the graph
@@ -155,7 +165,7 @@ class VocoderStream:
             if not final and mel.shape[1] <= self.spectrum_lag:
                 return np.zeros(0, dtype=np.float32)
         frames = mel.shape[1]
-        inputs = (torch.from_numpy(np.ascontiguousarray(mel[None], dtype=np.float32)), self.paddings[final], *self.state)
+        inputs = (torch.from_numpy(np.ascontiguousarray(mel[None], dtype=np.float32)), *self.paddings[final], *self.state)
         with torch.inference_mode():
             spectrum, *state = self.graph(*inputs)
         audio = self._emit(spectrum[0].numpy(), frames, final)
@@ -186,7 +196,7 @@ class IncrementalVocoder:
         self.lag = lag_frames(vocoder)
         self.spectrum_lag = spectrum_lag(vocoder)
         self.initial = initial_state(vocoder, 1)
-        self.half_kernel = vocoder.config.kernel_size // 2
+        self.paddings = {final: end_padding(vocoder, final) for final in (False, True)}
         self.overlap = OverlapAdd(vocoder.mel)
         if runtime == "torch":
             self.graph = StreamingVocoder(vocoder).eval()
@@ -194,4 +204,4 @@ class IncrementalVocoder:
             self.graph = OnnxRunner("vocoder-step", partial(export_streaming_vocoder, vocoder), threads)
 
     def start(self) -> VocoderStream:
-        return VocoderStream(self.graph, self.initial, self.overlap, self.spectrum_lag, self.half_kernel)
+        return VocoderStream(self.graph, self.initial, self.overlap, self.spectrum_lag, self.paddings)
