@@ -60,11 +60,12 @@ METRICS_FLUSH_S = 0.25  # counters and the in-progress gauge reach Triton at mos
 def chunk_tensors(pb_utils: Any, audio: np.ndarray, rate: int, pcm16: bool, words: list, wanted: set[str]) -> list:
     """One chunk's output tensors, only those in `wanted` (requested_outputs): AUDIO, SAMPLE_RATE, AUDIO_BYTES,
     and the WORDS and WORD_TIMES of `words` ((text, (start, end)) pairs)."""
-    tensors = [
-        *audio_tensors(pb_utils, audio, rate, pcm16_bytes(audio) if pcm16 else b""),
-        pb_utils.Tensor("WORDS", np.array([w.encode() for w, _ in words], dtype=np.object_).reshape(1, -1)),
-        pb_utils.Tensor("WORD_TIMES", np.array([t for _, t in words], dtype=np.float32).reshape(1, -1, 2)),
-    ]
+    tensors = audio_tensors(pb_utils, audio, rate, pcm16_bytes(audio) if pcm16 else b"")
+    if wanted & {"WORDS", "WORD_TIMES"}:  # built only when asked for: every chunk's tensors are made on the event loop
+        tensors += [
+            pb_utils.Tensor("WORDS", np.array([w.encode() for w, _ in words], dtype=np.object_).reshape(1, -1)),
+            pb_utils.Tensor("WORD_TIMES", np.array([t for _, t in words], dtype=np.float32).reshape(1, -1, 2)),
+        ]
     return [t for t in tensors if t.name() in wanted]
 
 
