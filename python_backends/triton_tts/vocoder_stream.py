@@ -14,7 +14,7 @@ Which of the two a call is, the graph reads from its inputs' shapes (the caches'
 length): one graph serves every call. (Two graphs, a step and a final one, cost ~1 ms more per sentence: two
 sessions with their own copies of the weights take turns in the CPU caches.) Every input comes in the shape it
 is used in (a cache per layer, an end padding per width), so the exported graph computes no shapes: that was half
-its nodes and a quarter of a short call's time. It gives STFT frames; VocoderStream turns them into the samples
+its nodes and a sixth of a short call's time. It gives STFT frames; VocoderStream turns them into the samples
 they complete.
 """
 
@@ -36,7 +36,6 @@ from triton_tts.onnx_export import export_graph
 from triton_tts.runtimes import OnnxRunner, check_runtime
 
 State = tuple[torch.Tensor, ...]  # the embedding's cache, then each block's
-
 
 
 def lag_frames(vocoder: NeuralVocoder) -> int:
