@@ -233,6 +233,13 @@ def test_number_words():
     assert fraction(1, 3) == "one third" and fraction(5, 8) == "five eighths"
 
 
+@pytest.mark.parametrize("written", ["The " + "9" * 400 + "th place.", "1e" + "9" * 400, "#" + "9" * 400, "9" * 400 + " fans"])
+def test_numbers_past_what_words_can_say_are_read_digit_by_digit(written):
+    """num2words overflows past 10**306 (a batch's requests all failed with it): digits instead."""
+    spoken = normalize(written)
+    assert spoken.count("nine") >= 399 and not any(c.isdigit() for c in spoken)
+
+
 def test_whitespace_collapses_and_output_has_no_digits():
     assert normalize("  In   1999,\tabout  3.5%  ") == "In nineteen ninety-nine, about three point five percent"
     for written, _ in SPOKEN:

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from triton_tts.draining import DRAIN_FILE_ENV, refuse_if_draining
-from triton_tts.errors import InvalidRequest
+from triton_tts.errors import MAX_MESSAGE_CHARS, InvalidRequest
 from triton_tts.trim import trim_audio
 from triton_tts.triton_batch import execute_batch
 
@@ -79,6 +79,18 @@ def test_a_request_that_breaks_compute_fails_alone() -> None:
     assert [r.outputs for r in responses] == [[10], None, [30], None]
     assert responses[1].error.code == "INTERNAL" and "cannot compute 13" in responses[1].error.message
     assert responses[3].error.code == "INVALID_ARG"
+
+
+def test_a_request_whose_decoding_hits_a_bug_fails_alone_with_a_short_message() -> None:
+    def decode_or_overflow(request: int) -> int:
+        if request == 13:
+            raise OverflowError("9" * 5000)
+        return request
+
+    responses = execute_batch(fake_pb_utils, [1, 13, 3], decode_or_overflow, lambda items: [i * 10 for i in items], lambda r: [r])
+    assert [r.outputs for r in responses] == [[10], None, [30]]
+    assert responses[1].error.code == "INTERNAL" and responses[1].error.message.startswith("internal error: OverflowError: 999")
+    assert len(responses[1].error.message) <= MAX_MESSAGE_CHARS
 
 
 def test_trim_audio_cuts_to_the_length_and_refuses_impossible_lengths() -> None:

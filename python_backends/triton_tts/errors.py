@@ -18,6 +18,12 @@ def shown(value: object, limit: int = 60) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
+def internal_message(error: Exception) -> str:
+    """What the caller of a request that hit a bug reads: the error's type and its message, cut to size."""
+    message = f"internal error: {type(error).__name__}: {error}"
+    return message if len(message) <= MAX_MESSAGE_CHARS else message[: MAX_MESSAGE_CHARS - 1] + "…"
+
+
 class InvalidRequest(ValueError):
     """Bad input from the caller; the message says how to fix it, `reason` (one of REJECT_REASONS) names it."""
 

@@ -17,14 +17,17 @@ def _american(words: str) -> str:
 
 
 def cardinal(n: int) -> str:
-    """1234 -> 'one thousand two hundred thirty-four'; -5 -> 'minus five'."""
+    """1234 -> 'one thousand two hundred thirty-four'; -5 -> 'minus five'; beyond MAX_NUMBER digit by digit
+    (num2words overflows past 10**306, and nobody says "nine hundred ninety-nine quadrillion")."""
     if n < 0:
         return "minus " + cardinal(-n)
-    return _american(num2words(n))
+    return digits(str(n)) if n > MAX_NUMBER else _american(num2words(n))
 
 
 def ordinal(n: int) -> str:
-    """21 -> 'twenty-first'."""
+    """21 -> 'twenty-first'; beyond MAX_NUMBER the digits, the last one as an ordinal ('... nine ninth')."""
+    if n > MAX_NUMBER:
+        return f"{digits(str(n)[:-1])} {ordinal(n % 10)}"
     return _american(num2words(n, to="ordinal"))
 
 
@@ -41,9 +44,7 @@ def digits(text: str) -> str:
 def decimal(text: str) -> str:
     """'1,234.50' -> 'one thousand two hundred thirty-four point five zero'; too large: digit by digit."""
     whole, _, fraction = text.replace(",", "").partition(".")
-    value = int(whole) if whole else 0
-    words = digits(whole) if value > MAX_NUMBER else cardinal(value)
-    return words + (" point " + digits(fraction) if fraction else "")
+    return cardinal(int(whole) if whole else 0) + (" point " + digits(fraction) if fraction else "")
 
 
 def plural_ordinal(n: int) -> str:

@@ -1,7 +1,7 @@
 """The per-request error contract every stage's `execute` follows, written once and testable without Triton.
 
 Each request is decoded alone: one that raises InvalidRequest gets its own INVALID_ARG error response (one that
-raises Unavailable, an UNAVAILABLE one: the server is draining). The
+raises Unavailable, an UNAVAILABLE one: the server is draining; one that hits a bug, an INTERNAL one). The
 valid ones are computed as one batch. If the batch's compute raises, each of its requests is computed again
 alone, so only a request that fails by itself gets INTERNAL (logged); never the whole execute call, so the
 server stays up.
@@ -15,7 +15,7 @@ from typing import Any, Callable, Sequence, TypeVar
 
 import numpy as np
 
-from triton_tts.errors import InvalidRequest, Unavailable
+from triton_tts.errors import InvalidRequest, Unavailable, internal_message
 from triton_tts.observability import StageObserver
 
 logger = logging.getLogger(__name__)
@@ -59,6 +59,11 @@ def execute_batch(
                 observer.rejected(request, exc)
         except Unavailable as exc:
             responses[index] = pb_utils.InferenceResponse(error=pb_utils.TritonError(str(exc), pb_utils.TritonError.UNAVAILABLE))
+        except Exception as exc:  # noqa: BLE001 - a bug in one request's decoding must not fail its batch
+            logger.exception("request failed while decoding")
+            responses[index] = pb_utils.InferenceResponse(error=pb_utils.TritonError(internal_message(exc), pb_utils.TritonError.INTERNAL))
+            if observer:
+                observer.failed(requests[index], exc)
     if not valid:
         return responses
     began = time.perf_counter()
@@ -72,9 +77,7 @@ def execute_batch(
         if isinstance(result, Exception):
             if observer:
                 observer.failed(requests[index], result)
-            responses[index] = pb_utils.InferenceResponse(
-                error=pb_utils.TritonError(f"internal error: {type(result).__name__}: {result}", pb_utils.TritonError.INTERNAL)
-            )
+            responses[index] = pb_utils.InferenceResponse(error=pb_utils.TritonError(internal_message(result), pb_utils.TritonError.INTERNAL))
         else:
             responses[index] = pb_utils.InferenceResponse(output_tensors=encode(result))
     return responses
