@@ -57,7 +57,8 @@ def test_metadata_documents_the_contract(triton_server) -> None:
     assert [i["name"] for i in metadata["inputs"]] == ["TEXT", "VOICE", "RATE", "ENCODING", "OUTPUT_SAMPLE_RATE", "WORD_TIMESTAMPS"]
     assert [o["name"] for o in metadata["outputs"]] == ["AUDIO", "SAMPLE_RATE", "AUDIO_BYTES", "WORDS", "WORD_TIMES"]
     config = get_json(triton_server.http_url, "/v2/models/tts/config")
-    assert [i.get("optional", False) for i in config["input"]] == [False, True, True, True, True, True]
+    # TEXT too: required, but declared optional so that a request without it reaches the frontend, which says so
+    assert [i.get("optional", False) for i in config["input"]] == [True] * 6
 
 
 def test_stages_chain_by_hand(client, triton_server) -> None:
@@ -125,6 +126,24 @@ def test_several_utterances_in_one_request_are_rejected(triton_server) -> None:
     request.raw_input_contents[0] = protocol.bytes_tensor(b"One.", b"Two.")
     error = raw_infer_error(triton_server.grpc_url, request)
     assert error.code() == grpc.StatusCode.INVALID_ARGUMENT and "one utterance per request" in error.details()
+
+
+@pytest.mark.parametrize("model", ["tts", "tts_stream"])
+def test_a_request_without_text_is_told_to_send_it(triton_server, model: str) -> None:
+    request = protocol.synthesize_request("placeholder", rate=1.2, model=model)
+    del request.inputs[0], request.raw_input_contents[0]  # RATE alone
+    with grpc.insecure_channel(triton_server.grpc_url) as channel:
+        stub = GRPCInferenceServiceStub(channel)
+        if model == "tts":
+            with pytest.raises(grpc.RpcError) as error:
+                stub.ModelInfer(request, timeout=30)
+            assert error.value.code() == grpc.StatusCode.INVALID_ARGUMENT
+            message = error.value.details()
+        else:
+            (response,) = list(stub.ModelStreamInfer(iter([request]), timeout=30))
+            message = response.error_message
+            assert message.startswith("INVALID_ARGUMENT: ")
+    assert "TEXT is required" in message
 
 
 def speak_concurrently(url: str, requests: list[tuple[str, str | None, float]]) -> list:

@@ -18,7 +18,8 @@ response is sent from that one thread. (A first version ran each request on a wo
 concurrent streams tritonserver 2.51 crashed with SIGSEGV inside libtriton_python.so. The worker threads
 here never touch Triton.)
 
-Per request: the text frontend in-process (frontend_request: validation, sentence segments), then the
+Per request: the text frontend in-process on a worker thread (frontend_request: the inputs read on the event
+loop, validation and sentence segments on the thread, so a long text does not hold up other streams), then the
 acoustic model sentence by sentence, only when the next chunk needs its frames (streaming.ChunkPlanner), and
 the vocoder per chunk. Before each stage call the request is checked for cancellation (gRPC cancel or a passed
 deadline): a cancelled request makes no further call and ends with a CANCELLED error.
@@ -37,9 +38,9 @@ import numpy as np
 from triton_tts.acoustic_request import AcousticRequest
 from triton_tts.audio_format import pcm16 as pcm16_bytes
 from triton_tts.cpu_priority import lower_cpu_priority
-from triton_tts.errors import InvalidRequest, Unavailable
+from triton_tts.errors import InvalidRequest, Unavailable, internal_message
 from triton_tts.frontend import PhonemizedRequest, TextFrontend
-from triton_tts.frontend_request import phonemize_request, requested_format
+from triton_tts.frontend_request import read_text_request, requested_format, traced
 from triton_tts.observability import StageObserver, finish_request, log_request, request_id_of
 from triton_tts.priority_pool import PriorityPool
 from triton_tts.streaming import ChunkPlanner, ChunkSchedule, Feed
@@ -165,7 +166,10 @@ class StreamingSynthesis:
             try:
                 pcm16 = requested_format(self.pb, request, self.rate, streaming=True).encoding == "pcm16"
                 wanted = requested_outputs(request)
-                item = phonemize_request(self.pb, request, self.frontend, self.observer, self.voices)
+                text_request = read_text_request(self.pb, request, self.observer)
+                # on a worker thread: a long text (up to a second with word timestamps) must not stall every stream
+                phonemized = await asyncio.to_thread(text_request.phonemize, self.frontend)
+                item = traced(text_request, phonemized, self.observer, self.voices)
             except InvalidRequest as exc:
                 self.observer.rejected(request, exc)
                 self._fail(sender, str(exc), self.pb.TritonError.INVALID_ARG)
@@ -190,7 +194,7 @@ class StreamingSynthesis:
             self._fail(sender, "request cancelled by the client (or its deadline passed)", self.pb.TritonError.CANCELLED)
         except Exception as exc:  # noqa: BLE001 - a bug fails this request with INTERNAL, never the model
             self.observer.failed(request, exc)
-            self._fail(sender, f"internal error: {type(exc).__name__}: {exc}", self.pb.TritonError.INTERNAL)
+            self._fail(sender, internal_message(exc), self.pb.TritonError.INTERNAL)
 
     async def _audio_chunks(self, phonemized: PhonemizedRequest, stream: Stream) -> AsyncIterator[tuple[np.ndarray, list]]:
         """The request's audio chunk by chunk: each sentence's mel from the acoustic model when the planner
