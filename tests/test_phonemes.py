@@ -80,3 +80,11 @@ def test_error_messages_quote_only_the_start_of_a_huge_value(default_voice) -> N
     with pytest.raises(InvalidRequest) as error:
         frontend.process(b"Hello.", ("x" * 16000).encode())
     assert "unknown VOICE 'xxxx" in str(error.value) and len(str(error.value)) < 200  # gRPC trailers are small
+
+
+@pytest.mark.parametrize("separator", [", ", ",", ";", "!", "?", '"', "(", " "])
+def test_no_word_of_a_long_clause_is_dropped(separator: str) -> None:
+    """espeak-ng silently drops a clause's words past ~300 words and marks: the frontend feeds it short runs."""
+    symbols = phonemize_ipa(separator.join(["hi"] * 400) + ".", "en-us")
+    assert "".join(symbols).count("a_ɪ") == 400
+

@@ -44,6 +44,24 @@ def split_mnemonic(mnemonic: str) -> list[str]:
     return [phoneme] if mark == "_!" else [mark, phoneme]
 
 
+MAX_RUN_WORDS = 60  # words per espeak-ng call: far below where it starts dropping a clause's words
+# Clause punctuation glued between letters ("hi,hi,hi"): espeak-ng does not end a clause there, and counts
+# each mark against its per-clause limit.
+_GLUED_PUNCTUATION = re.compile(r"(?<=[^\W\d_])([,;:!?\"()\[\]{}]+)(?=[^\W\d_])")
+
+
+def espeak_runs(text: str, max_words: int = MAX_RUN_WORDS) -> list[str]:
+    """`text` with a space after punctuation glued between letters, cut into runs of at most `max_words`
+    words: after the last word in the run that ends a clause (".", ",", ...), else after `max_words`."""
+    words = _GLUED_PUNCTUATION.sub(r"\1 ", text).split()
+    runs = []
+    while len(words) > max_words:
+        cut = next((i + 1 for i in range(max_words - 1, 0, -1) if words[i][-1] in CLAUSE_TERMINATORS), max_words)
+        runs.append(" ".join(words[:cut]))
+        words = words[cut:]
+    return runs + [" ".join(words)] if words else runs
+
+
 class EspeakError(RuntimeError):
     """libespeak-ng is missing or refused a call."""
 
@@ -133,7 +151,12 @@ class _Espeak:
             self._voice = voice
 
     def clause_strings(self, text: str, voice: str, phoneme_mode: int) -> list[tuple[str, str]]:
-        """(phonemes, terminator) per clause; `phoneme_mode` is espeak_TextToPhonemes' (mnemonics or IPA)."""
+        """(phonemes, terminator) per clause; `phoneme_mode` is espeak_TextToPhonemes' (mnemonics or IPA).
+        The text goes in runs of whole words (espeak_runs): espeak-ng drops the rest of a clause past ~300
+        words and punctuation marks, without a word of warning."""
+        return [clause for run in espeak_runs(text) for clause in self._run_clauses(run, voice, phoneme_mode)]
+
+    def _run_clauses(self, text: str, voice: str, phoneme_mode: int) -> list[tuple[str, str]]:
         with self.lock:
             self.set_voice(voice)
             data = text.encode("utf-8")
