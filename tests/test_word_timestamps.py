@@ -22,6 +22,19 @@ def test_alignment_pairs_merged_and_split_words():
     assert align([], ["x"], len) == [] and align([2, 2], [], len) == [Group(0, 2, 0, 0)]
 
 
+def test_alignment_of_thousands_of_words_keeps_merges_far_from_the_start():
+    """Only a band around the diagonal is searched (linear time): merges late in a long sequence still pair."""
+    lengths = {"in": 2, "the": 2, "bush": 3, "a": 1, "bird": 4}
+    written = ["a", "bird"] * 700 + ["in", "the", "bush"] * 300
+    spoken = [1, 4] * 700 + [4, 3] * 300
+    groups = align(spoken, written, lengths.get)
+    assert len(groups) == 2000
+    assert groups[:2] == [Group(0, 1, 0, 1), Group(1, 2, 1, 2)]
+    assert groups[-2:] == [Group(1998, 1999, 2297, 2299), Group(1999, 2000, 2299, 2300)]
+    (group,) = align([3], ["x"] * 300, lambda w: 1)  # far from square: a path still exists
+    assert (group.spoken_start, group.spoken_end) == (0, 1)
+
+
 def test_spoken_words_cover_the_written_words_in_order():
     tokens, words = phonemize_with_words(["A bird in the bush usually has a friend in there with him."], "en-us")
     assert [w.text for w in words] == ["A", "bird", "in the", "bush", "usually", "has", "a", "friend", "in", "there", "with", "him"]

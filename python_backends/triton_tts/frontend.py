@@ -78,10 +78,13 @@ def speakable(segments: list[list], max_phonemes: int, minimum: int = 1) -> list
     segments = [s for s in segments if len(s) >= minimum]
     if not segments:
         raise InvalidRequest("TEXT has nothing to speak (no letters or digits): send words", "nothing_to_speak")
-    count = sum(len(s) for s in segments)
+    check_phoneme_count(sum(len(s) for s in segments), max_phonemes)
+    return segments
+
+
+def check_phoneme_count(count: int, max_phonemes: int) -> None:
     if count > max_phonemes:
         raise InvalidRequest(f"TEXT is {count} phonemes long; this deployment takes at most {max_phonemes}: split it", "too_many_phonemes")
-    return segments
 
 
 def split_sentences(text: str) -> list[str]:
@@ -165,6 +168,7 @@ class TextFrontend:
                     rows.add_sentence(*pieces_to_ids_and_words(sentence, espeak_voice, self.config.inventory), segment_pace)
                 else:
                     rows.add_sentence(pieces_to_ids(sentence, espeak_voice, self.config.inventory, self.config.phonemizer), [], segment_pace)
+                check_phoneme_count(sum(len(ids) for ids in rows.ids), self.max_phonemes)  # refused before the rest is read
             rows.pause(round(segment.pause_ms * self.frames_per_ms))
         pause_seconds = sum(rows.pauses) / self.frames_per_ms / 1000
         if pause_seconds > MAX_PAUSE_SECONDS:
