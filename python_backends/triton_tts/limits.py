@@ -9,6 +9,10 @@ MAX_TEXT_CHARS = 2000  # characters of TEXT per request
 # request's audio within what the vocoder takes (MAX_REQUEST_FRAMES) even at the slowest RATE.
 MAX_PHONEMES = 6000
 GPU_MAX_PHONEMES = 512  # per request on the GPU variant: the acoustic TensorRT engine's token range
+# A row (sentence) of the acoustic model holds at most this many Piper tokens: its attention memory grows with
+# the square of a row's length (one 2,000-character sentence took gigabytes; 8,000 ids sent to the acoustic
+# stage directly, 1.9 GB). The frontend cuts longer sentences; the stage refuses them. Training's longest: ~320.
+MAX_SEGMENT_TOKENS = 400
 TRACE_SIZE = 8  # int64 values of the TRACE tensor each stage passes on (observability.RequestTrace)
 N_MELS = 80  # mel bins between the acoustic model and the vocoder (a voice's MelConfig and AcousticConfig)
 

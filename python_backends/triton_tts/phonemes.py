@@ -19,6 +19,7 @@ from functools import lru_cache, partial
 
 from triton_tts import espeak
 from triton_tts.lexicon import ipa_symbols
+from triton_tts.limits import MAX_SEGMENT_TOKENS
 from triton_tts.utterance import Phonemes, Piece, piece_text
 from triton_tts.word_alignment import align
 
@@ -166,9 +167,6 @@ def _tokens(symbols: list[str]) -> list[str]:
     return tokens + [PIPER_EOS]
 
 
-# A row of the acoustic model holds at most this many Piper tokens: its attention memory grows with the square
-# of a row's length (one 2,000-character sentence took gigabytes). The longest training sentences have ~320.
-MAX_SEGMENT_TOKENS = 400
 _CLAUSE_SYMBOLS = frozenset(",;:.!?")
 
 

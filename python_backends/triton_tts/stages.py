@@ -19,6 +19,7 @@ from triton_tts.acoustic_request import AcousticRequest, AcousticResult
 from triton_tts.audio_format import AudioFormat, encode, parse_format
 from triton_tts.errors import InvalidRequest
 from triton_tts.frontend import MAX_PAUSE_SECONDS, MAX_RATE, MIN_RATE
+from triton_tts.limits import MAX_SEGMENT_TOKENS
 from triton_tts.neural_vocoder import NeuralVocoder
 from triton_tts.pipeline import (
     VOCODER_WINDOW_FRAMES, AcousticInput, AcousticRunner, VocoderRunner, generate_mels_and_durations, run_in_chunks, vocode, vocode_windowed,
@@ -26,11 +27,11 @@ from triton_tts.pipeline import (
 from triton_tts.timing import word_times
 from triton_tts.voice_config import MelConfig, VoiceConfig
 
-
-
 # A request's sentences are joined, so its mel may exceed one utterance's MAX_FRAMES; the frontend's phoneme
 # cap keeps it below this (~19 minutes of audio) even at the slowest rate.
 MAX_REQUEST_FRAMES = 5 * MAX_FRAMES
+# A mel of audio in [-1, 1] lies within about [-17, 7] (log floor, post-filter overshoot); ±3e38 made NaN audio.
+MAX_ABS_LOG_MEL = 100.0
 
 
 class AcousticStage:
@@ -51,8 +52,8 @@ class AcousticStage:
             raise InvalidRequest("PHONEME_IDS must be a non-empty 1-D list of ids")
         if ids.min() < 1 or ids.max() >= self.n_tokens:
             raise InvalidRequest(f"PHONEME_IDS must be in [1, {self.n_tokens - 1}] for this voice")
-        if lengths.ndim != 1 or lengths.size == 0 or lengths.min() < 1 or lengths.sum() != ids.size:
-            raise InvalidRequest("SEGMENT_LENGTHS must be positive and sum to the number of PHONEME_IDS")
+        if lengths.ndim != 1 or lengths.size == 0 or lengths.min() < 1 or lengths.max() > MAX_SEGMENT_TOKENS or lengths.sum() != ids.size:
+            raise InvalidRequest(f"SEGMENT_LENGTHS must be from 1 to {MAX_SEGMENT_TOKENS} each and sum to the number of PHONEME_IDS")
         if not 0 <= request.speaker < self.n_speakers:
             raise InvalidRequest(f"SPEAKER must be in [0, {self.n_speakers - 1}]")
         if not MIN_RATE <= request.pace <= MAX_RATE:
@@ -60,7 +61,7 @@ class AcousticStage:
         paces, pauses = request.paces(), request.pauses()
         if paces.shape != lengths.shape or not np.all((paces >= MIN_RATE) & (paces <= MAX_RATE)):
             raise InvalidRequest(f"SEGMENT_PACES must have one pace in [{MIN_RATE}, {MAX_RATE}] per segment")
-        if pauses.shape != lengths.shape or pauses.min() < 0 or pauses.sum() > self.max_pause_frames:
+        if pauses.shape != lengths.shape or pauses.min() < 0 or pauses.max() > self.max_pause_frames or pauses.sum() > self.max_pause_frames:
             raise InvalidRequest(f"SEGMENT_PAUSE_FRAMES must have one count per segment, >= 0, at most {self.max_pause_frames} in all")
         spans = request.word_spans
         if spans is not None and (spans.ndim != 2 or spans.shape[1] != 2 or (spans.size and (spans.min() < 0 or spans.max() >= ids.size or np.any(spans[:, 0] > spans[:, 1])))):
@@ -138,8 +139,8 @@ class VocoderStage:
             raise InvalidRequest(
                 f"MEL must have shape [{self.n_mels}, frames] with 1 to {MAX_REQUEST_FRAMES} frames, got {list(mel.shape)}"
             )
-        if not np.all(np.isfinite(mel)):
-            raise InvalidRequest("MEL must be finite")
+        if not np.all(np.abs(mel) <= MAX_ABS_LOG_MEL):  # NaN fails too
+            raise InvalidRequest(f"MEL must be natural-log mel magnitudes, finite and within [-{MAX_ABS_LOG_MEL}, {MAX_ABS_LOG_MEL}]")
         return mel.astype(np.float32, copy=False)
 
     def request(self, mel: np.ndarray, encoding: bytes | None = None, sample_rate: int | None = None) -> VocoderRequest:
