@@ -98,11 +98,19 @@ def test_paragraphs_and_sentences_are_rows(frontend):
     ("<speak>a < b</speak>", r"not well-formed XML at line 1"),
     ("<speak>Tom &amp; Jerry &nbsp;</speak>", r"not well-formed XML .*undefined entity"),
     ("<speak>text</speak><speak>again</speak>", r"not well-formed XML"),
+    ("<?xml version='1.0' encoding='ISO-8859-1'?><speak>Héllo</speak>", r"declares encoding 'ISO-8859-1', but TEXT is UTF-8"),
 ])
 def test_bad_markup_is_refused_with_its_position(frontend, ssml, message):
     with pytest.raises(InvalidRequest, match=message) as error:
         frontend.process(ssml.encode())
     assert error.value.reason == "bad_ssml"
+
+
+def test_a_utf8_declaration_is_read_as_utf8(frontend):
+    plain = frontend.process("<speak>Beyoncé</speak>".encode(), word_timestamps=True)
+    declared = frontend.process("<?xml version='1.0' encoding='utf-8'?><speak>Beyoncé</speak>".encode(), word_timestamps=True)
+    assert declared.words == plain.words == ("Beyoncé",)
+    np.testing.assert_array_equal(declared.ids, plain.ids)
 
 
 def test_dtds_and_entities_are_refused_before_any_expansion(frontend):

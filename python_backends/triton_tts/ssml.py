@@ -99,7 +99,14 @@ class _TreeBuilder(xml.sax.ContentHandler):
             self.stack[-1].children.append(content)
 
 
+_DECLARED_ENCODING = re.compile(r"""^\s*<\?xml[^>]*?\bencoding\s*=\s*["']([^"']*)["']""")
+
+
 def _parse_tree(text: str) -> _Element:
+    declared = _DECLARED_ENCODING.match(text)
+    if declared and declared[1].strip().lower().replace("_", "-") not in ("utf-8", "utf8"):
+        # TEXT arrives as UTF-8; parsed as another encoding, every accented letter would be misspoken
+        raise InvalidRequest(f"SSML declares encoding {shown(declared[1])}, but TEXT is UTF-8: declare encoding=\"UTF-8\" or leave it out", "bad_ssml")
     builder = _TreeBuilder()
     try:
         defusedxml.sax.parseString(text.encode("utf-8"), builder, forbid_dtd=True, forbid_entities=True, forbid_external=True)
