@@ -2,9 +2,14 @@
 
 Rules run in a fixed order, most specific first (an e-mail address before its dots, a phone number before its
 dashes, a date before its slashes, a year before a plain number). Covered: URLs and e-mail addresses, phone
-numbers, dates, abbreviations that depend on context ("No. 5" but "I said No.", "St. Louis" but "Main St."),
-"feat."/"ft."/"vs.", money, clock times, numbers with units, decades ('90s, 1990s), ranges, years, version
-numbers, scientific notation, fractions, ordinals, roman numerals in titles, "#1", plain numbers and symbols.
+numbers, dates (and day names, "on 12/25", "12.05.2026"), abbreviations that depend on context ("No. 5" but
+"I said No.", "St. Louis" but "Main St.", "Op. 67", "Vol.2"), "feat."/"ft."/"vs.", money (ranges, "$3m", "CA$20",
+"¥", "¢"), clock times (24-hour, "7.30pm", ranges "9am-5pm"), track lengths ("1:02:33"), ratios ("3:1"),
+numbers with units, heights and inches, decades ('90s, 1990s) and plural numbers ("45s", "#1s"), ranges,
+years, version numbers, scientific notation, fractions, ratings ("8/10") and time signatures ("3/4 time"),
+ordinals, roman numerals in titles (never the pronoun: "the part I love"), "#1", emoji (dropped; a heart
+between words is "love"), plain numbers and symbols. A word a rule writes where a sentence starts is
+capitalised, so the sentence splitter still sees the sentence start.
 Numbers glued to letters ("2Pac", "MP3", "4K") are left to espeak-ng, which reads them well. Where a rule
 guesses (a four-digit number is a year unless a counted noun follows), docs/voice.md says how.
 """
@@ -12,6 +17,7 @@ guesses (a four-digit number is a year unless a counted noun follows), docs/voic
 from __future__ import annotations
 
 import re
+from functools import partial
 from typing import Callable
 
 from triton_tts.numbers import cardinal, decimal, digits, fraction, ordinal, year
@@ -21,16 +27,35 @@ _MONTH_BY_PREFIX = {m[:3].lower(): m for m in _MONTHS}
 _MONTH_NAME = r"(?:January|February|March|April|May|June|July|August|September|October|November|December|Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\b\.?"
 
 # Titles before a name: never end a sentence. The others keep their period when they end one.
-_TITLES = {"Mr.": "mister", "Mrs.": "missus", "Ms.": "miz", "Dr.": "doctor", "Prof.": "professor", "Mt.": "mount", "Sgt.": "sergeant", "Capt.": "captain", "Gen.": "general", "Lt.": "lieutenant"}
+_TITLES = {"Mr.": "mister", "Mrs.": "missus", "Ms.": "miz", "Dr.": "doctor", "Prof.": "professor", "Mt.": "mount", "Sgt.": "sergeant",
+           "Capt.": "captain", "Gen.": "general", "Lt.": "lieutenant", "Rev.": "reverend", "Gov.": "governor", "Sen.": "senator",
+           "Rep.": "representative", "Pres.": "president", "Fr.": "father"}
 _SUFFIXES = {
     "Jr.": "junior", "Sr.": "senior", "etc.": "et cetera", "e.g.": "for example", "i.e.": "that is",
     "approx.": "approximately", "Inc.": "incorporated", "Ltd.": "limited", "Corp.": "corporation", "Co.": "company",
     "Bros.": "brothers", "Ave.": "avenue", "Rd.": "road", "Blvd.": "boulevard", "Vol.": "volume", "vol.": "volume",
     "Pt.": "part", "Ch.": "chapter", "Ep.": "episode", "min.": "minutes", "sec.": "seconds", "hr.": "hour",
-    "Dept.": "department", "Univ.": "university", "est.": "established", "Est.": "established",
+    "Dept.": "department", "Univ.": "university", "est.": "established", "Est.": "established", "Op.": "opus",
+    "Mvt.": "movement", "Sym.": "symphony", "ext.": "extension", "Ext.": "extension",
+    **{f"{m[:3]}.": m for m in _MONTHS if len(m) > 3}, "Sept.": "September",
 }
-_CURRENCIES = {"$": ("dollar", "dollars", "cent", "cents"), "£": ("pound", "pounds", "penny", "pence"), "€": ("euro", "euros", "cent", "cents")}
-_SCALE_WORDS = {"k": "thousand", "K": "thousand", "M": "million", "B": "billion", "bn": "billion",
+# Before a number, with or without the period: "Vol. 2", "Vol.2", "Vol 2".
+_NUMBERED = {"Vol": "volume", "vol": "volume", "Pt": "part", "Op": "opus", "op": "opus", "Mvt": "movement", "Sym": "symphony",
+             "Ch": "chapter", "Ep": "episode", "No": "number"}
+_DAYS = {d[:3]: d for d in "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()} | {"Tues": "Tuesday", "Thur": "Thursday", "Thurs": "Thursday"}
+# After these words a day of the month needs no "the": "Happy 4th of July", "every 4th of July".
+_DETERMINERS = {"the", "this", "that", "every", "each", "next", "last", "happy", "a", "our", "my", "your", "his", "her", "their", "its"}
+# "10 June" is a date only after one of these (or first in its sentence): not in "Top 10 June releases".
+_DATE_PREPOSITIONS = {"on", "by", "from", "until", "till", "since", "before", "after", "of", "between", "and", "to", "through", "thru", "due"}
+# Denominators read as fractions ("three quarters"); "7/11" and "9/11" are names, read "seven eleven".
+_FRACTION_DENOMINATORS = {2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 16, 20, 25, 32, 64, 100}
+_RATING_DENOMINATORS = {5, 10, 100}  # "8/10", "4/5 stars": "out of"
+_COUNTED_NOUNS = "views|streams|plays|listeners|fans|followers|subscribers|downloads|copies|sales|users|people|records|albums|units|likes|hits|tickets"
+_FORTS = "Lauderdale Worth Myers Collins Wayne Smith Pierce Knox Bragg Hood Lee Sill Dodge Benning Campbell Stewart Riley Bliss Sumter McHenry".split()
+_CURRENCY_PREFIXES = {"CA": "Canadian", "C": "Canadian", "AU": "Australian", "A": "Australian", "NZ": "New Zealand", "US": "US", "HK": "Hong Kong", "S": "Singapore"}
+_CURRENCIES = {"$": ("dollar", "dollars", "cent", "cents"), "£": ("pound", "pounds", "penny", "pence"), "€": ("euro", "euros", "cent", "cents"),
+               "¥": ("yen", "yen", "sen", "sen"), "₹": ("rupee", "rupees", "paisa", "paise")}
+_SCALE_WORDS = {"k": "thousand", "K": "thousand", "M": "million", "m": "million", "B": "billion", "bn": "billion",
                 "thousand": "thousand", "million": "million", "billion": "billion", "trillion": "trillion"}
 # unit -> (singular, plural); matched only right after a number.
 _UNITS = {
@@ -44,9 +69,10 @@ _UNITS = {
     "kbps": ("kilobit per second", "kilobits per second"), "Mbps": ("megabit per second", "megabits per second"),
     "KB": ("kilobyte", "kilobytes"), "MB": ("megabyte", "megabytes"), "GB": ("gigabyte", "gigabytes"), "TB": ("terabyte", "terabytes"),
     "ms": ("millisecond", "milliseconds"), "sec": ("second", "seconds"), "min": ("minute", "minutes"),
-    "hr": ("hour", "hours"), "hrs": ("hours", "hours"), "h": ("hour", "hours"),
+    "hr": ("hour", "hours"), "hrs": ("hours", "hours"), "h": ("hour", "hours"), "mins": ("minutes", "minutes"),
+    "secs": ("seconds", "seconds"), "yr": ("year", "years"), "yrs": ("years", "years"), "wk": ("week", "weeks"), "wks": ("weeks", "weeks"),
     "bpm": ("beat per minute", "beats per minute"), "BPM": ("beat per minute", "beats per minute"),
-    "dB": ("decibel", "decibels"), "%": ("percent", "percent"), "x": ("times", "times"),
+    "dB": ("decibel", "decibels"), "%": ("percent", "percent"),
 }
 _REGNAL_NAMES = "Henry Louis Elizabeth George Charles Edward William Richard James John Pius Benedict Leo Gregory Clement Innocent Paul Victoria Mary Anne Philip Frederick Ludwig Peter Ivan Alexander Nicholas".split()
 _ROMAN_CUES = "Part Chapter Volume Vol. Act Book Episode Season Phase Level Round War Bowl Title Apollo Rocky".split()
@@ -54,10 +80,22 @@ _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
 _VALID_ROMAN = re.compile(r"^(?=[IVXLC])(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})$")
 # After a year, these words say it was a count ("1999 songs"): an "s"-word that is not a plural noun.
 _NOT_PLURAL = {"was", "is", "has", "as", "this", "its", "his", "us", "does", "always", "plus", "minus", "bus", "yes", "thus", "across", "hers", "ours", "yours", "theirs", "whereas", "unless"}
-_SENTENCE_START = re.compile(r"\s+(?:The|He|She|It|They|We|I|You|This|That|These|Those|But|And|So|Then|There|Here|A|An|In|On|At|Now|Next|Up|Coming)\b")
+SENTENCE_STARTERS = frozenset(
+    "The He She It They We I You This That These Those But And So Then There Here A An In On At Now Next Up Coming "
+    "Be Stay Tune Get Join Don't Let's What Who Why How When Where Thanks Thank Enjoy Check It's That's There's "
+    "Here's We're You're I'm Our My Your Their His Her Its Also Plus Meanwhile Tonight Today Tomorrow Yesterday Later "
+    "After Before If As For With Do Does Did Is Are Was Were Can Will Would Should Could Have Has Had Not No Yes "
+    "Oh Well Hey Please Listen Remember Just Make Take Keep Let Go Come See Look".split()
+)
+_SENTENCE_START = re.compile(r"\s+(?:" + "|".join(re.escape(w) for w in sorted(SENTENCE_STARTERS, key=len, reverse=True)) + r")(?![\w'’])")
 _NOT_TITLES = {"The", "A", "An", "And", "Of", "In", "On", "At", "To", "For", "Is", "It", "My", "Our", "Your"}
 _SYMBOLS = {"&": " and ", "%": " percent", "+": " plus ", "@": " at ", "=": " equals ", "°": " degrees", "×": " times ",
-            "½": " one half", "¼": " one quarter", "¾": " three quarters"}
+            "½": " one half", "¼": " one quarter", "¾": " three quarters", "*": " "}
+_VULGAR = {"½": "a half", "¼": "a quarter", "¾": "three quarters"}
+# Emoji, pictographs, dingbats, arrows and the joiners between them: dropped (espeak-ng reads their names:
+# "smiling face with sunglasses"). A heart between words is read "love" ("I ❤️ NY").
+_EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2190-\u21FF\uFE0F\u200D\u20E3\U000E0020-\U000E007F]+")
+_HEART = re.compile("(?<=\\w )[\u2764\u2665]\uFE0F?(?= \\w)")
 _URL_SPOKEN = {".": " dot ", "/": " slash ", "-": " dash ", "_": " underscore ", ":": " colon ", "?": " question mark ",
                "=": " equals ", "&": " and ", "~": " tilde ", "#": " hash ", "@": " at ", "+": " plus "}
 
@@ -100,10 +138,10 @@ def _iso_date(match: re.Match) -> str:
     return date_words(m, d, match[1]) if 1 <= m <= 12 and 1 <= d <= 31 else match[0]
 
 
-def _slash_date(match: re.Match) -> str:
-    """m/d/y as in the US; d/m/y when the first number cannot be a month."""
+def _slash_date(match: re.Match, day_first: bool = False) -> str:
+    """m/d/y as in the US; d/m/y when the first number cannot be a month, or when `day_first` (12.05.2026)."""
     first, second = int(match[1]), int(match[2])
-    if 1 <= first <= 12 and 1 <= second <= 31:
+    if 1 <= first <= 12 and 1 <= second <= 31 and not (day_first and 1 <= second <= 12):
         return date_words(first, second, match[3])
     if 1 <= second <= 12 and 1 <= first <= 31:
         return date_words(second, first, match[3])
@@ -118,13 +156,32 @@ def _month_day(match: re.Match) -> str:
     return spoken + (f", {year(int(match['year']))}" if match["year"] else "")
 
 
+def _word_before(match: re.Match) -> str:
+    """The word just before the match, lowercased ("" at the start of a sentence)."""
+    before = re.search(r"([\w']+)[^\w.!?]*$", match.string[: match.start()])
+    return before[1].lower() if before and not re.search(r"[.!?]\s*$", match.string[: match.start()]) else ""
+
+
 def _day_month(match: re.Match) -> str:
+    """'on 5 May' -> 'on the fifth of May', 'Happy 4th of July' -> 'Happy fourth of July'; a bare '10 June'
+    only after a preposition or first in a sentence ("Top 10 June releases" is a count)."""
     day = int(match["day"])
-    if not 1 <= day <= 31:
+    before = _word_before(match)
+    if not 1 <= day <= 31 or not (match["suffix"] or match["of"] or match["year"] or before in _DATE_PREPOSITIONS or not before):
         return match[0]
-    article = "" if re.search(r"\bthe\s+$", match.string[: match.start()], re.IGNORECASE) else "the "
+    article = "" if before in _DETERMINERS else "the "
     spoken = f"{article}{ordinal(day)} of {_month(match['month'])}"
     return spoken + (f", {year(int(match['year']))}" if match["year"] else "")
+
+
+def _short_date(match: re.Match) -> str:
+    """'on 12/25' -> 'on December twenty-fifth' (m/d after a preposition; d/m when the first cannot be a month)."""
+    first, second = int(match["first"]), int(match["second"])
+    if 1 <= first <= 12 and 1 <= second <= 31:
+        return f"{match['before']} {date_words(first, second, None)}"
+    if 1 <= second <= 12 and 1 <= first <= 31:
+        return f"{match['before']} {date_words(second, first, None)}"
+    return match[0]
 
 
 def _keep_sentence_end(match: re.Match, words: str) -> str:
@@ -145,36 +202,61 @@ def _street_or_saint(match: re.Match) -> str:
     return _keep_sentence_end(match, "Street")
 
 
-def _currency(match: re.Match) -> str:
-    one, many, sub_one, sub_many = _CURRENCIES[match["symbol"]]
-    if match["scale"]:
-        return f"{decimal(match['amount'])} {_SCALE_WORDS[match['scale']]} {many}"
-    whole, _, cents_text = match["amount"].partition(".")
-    whole_value = int(whole.replace(",", ""))
+def money_words(symbol: str, amount: str, scale: str | None = None, country: str = "") -> str:
+    """'$', '3.50' -> 'three dollars and fifty cents'; with a scale ('M'): 'three point five million dollars';
+    `country` ('Canadian') goes before the unit."""
+    one, many, sub_one, sub_many = _CURRENCIES[symbol]
+    if country:
+        one, many = f"{country} {one}", f"{country} {many}"
+    if scale:
+        return f"{decimal(amount)} {_SCALE_WORDS[scale]} {many}"
+    whole, _, cents_text = amount.partition(".")
+    whole_value = int(whole.replace(",", "")) if whole else 0
     cents = int(cents_text.ljust(2, "0")[:2]) if cents_text else 0
     parts = []
     if whole_value or not cents:
-        parts.append(f"{decimal(whole)} {one if whole_value == 1 else many}")
+        parts.append(f"{decimal(whole or '0')} {one if whole_value == 1 else many}")
     if cents:
         parts.append(f"{cardinal(cents)} {sub_one if cents == 1 else sub_many}")
     return " and ".join(parts)
 
 
-_CLOCK = re.compile(r"\b(?P<h>\d{1,2}):(?P<m>\d{2})(?:\s?(?P<ampm>[aApP]\.?[mM]\.?))?(?![\w:])")
+def _currency(match: re.Match) -> str:
+    country = _CURRENCY_PREFIXES.get(match["country"] or "", "")
+    return ("minus " if match["minus"] else "") + money_words(match["symbol"], match["amount"], match["scale"], country)
+
+
+def _currency_range(match: re.Match) -> str:
+    """'$5-10' and '$25-$40' -> 'five to ten dollars'; '$5-10M' -> 'five to ten million dollars'."""
+    first = decimal(match["first"]) if "." not in match["first"] else money_words(match["symbol"], match["first"])
+    return f"{first} to {money_words(match['symbol'], match['second'], match['scale'])}"
+
+
+_CLOCK = re.compile(r"\b(?P<h>\d{1,2}):(?P<m>\d{2})(?:\s?(?P<ampm>[aApP]\.?[mM]\.?))?(?!\w|:\d)")
 
 
 def _time(match: re.Match) -> str:
+    """'10:30pm' -> 'ten thirty p m'; a 24-hour time the way a US listener hears it: '19:30' -> 'seven thirty p m'."""
     hours, minutes = int(match["h"]), int(match["m"])
     if hours > 23 or minutes > 59:
         return match[0]
+    ampm = _am_pm(match["ampm"])
+    if not ampm and (hours > 12 or match["h"] == "00"):
+        hours, ampm = (hours - 12, " p m") if hours > 12 else (12, " a m")
     spoken = cardinal(hours)
     if minutes == 0:
-        spoken += "" if match["ampm"] else " o'clock"
+        spoken += "" if ampm else " o'clock"
     elif minutes < 10:
         spoken += " oh " + cardinal(minutes)
     else:
         spoken += " " + cardinal(minutes)
-    return spoken + _am_pm(match["ampm"])
+    return _keep_sentence_end(match, spoken + ampm) if match["ampm"] and match["ampm"].endswith(".") else spoken + ampm
+
+
+def _duration(match: re.Match) -> str:
+    """'1:02:33' (a track's length) -> 'one hour two minutes thirty-three seconds'."""
+    parts = zip((int(match["h"]), int(match["m"]), int(match["s"])), ("hour", "minute", "second"))
+    return " ".join(f"{cardinal(value)} {unit}{'s' if value != 1 else ''}" for value, unit in parts if value)
 
 
 def clock_time(text: str) -> str | None:
@@ -182,6 +264,19 @@ def clock_time(text: str) -> str | None:
     match = _CLOCK.fullmatch(text.strip())
     spoken = _time(match) if match else None
     return spoken if spoken != text.strip() else None
+
+
+def _hour(match: re.Match) -> str:
+    """'9am' -> 'nine a m'; 'at 3 p.m. Next up' keeps the sentence's period."""
+    spoken = cardinal(int(match["hour"])) + _am_pm(match["ampm"])
+    return _keep_sentence_end(match, spoken) if match["ampm"].endswith(".") else spoken
+
+
+def _numbered_roman(match: re.Match) -> str:
+    """'Vol. II' -> 'volume two', 'Pt. I' -> 'part one'."""
+    if not _VALID_ROMAN.match(match["numeral"]):
+        return match[0]
+    return f"{_NUMBERED[match['abbr']]} {cardinal(roman_value(match['numeral']))}"
 
 
 def _number_with_unit(match: re.Match) -> str:
@@ -198,8 +293,15 @@ def _number_with_scale(match: re.Match) -> str:
 
 
 def _pluralize(words: str) -> str:
-    """'nineteen ninety' -> 'nineteen nineties'."""
-    return words[:-1] + "ies" if words.endswith("y") else words + "s"
+    """'nineteen ninety' -> 'nineteen nineties'; 'six' -> 'sixes'."""
+    return words[:-1] + "ies" if words.endswith("y") else words + "es" if words.endswith("x") else words + "s"
+
+
+def _number_plural(match: re.Match) -> str:
+    """'45s' -> 'forty-fives', '1000s of fans' -> 'thousands of fans', '#1s' -> 'number ones'."""
+    value = int(match["n"].replace(",", ""))
+    words = {100: "hundreds", 1000: "thousands", 10**6: "millions", 10**9: "billions"}.get(value) or _pluralize(cardinal(value))
+    return ("number " if match["hash"] else "") + words
 
 
 def _decade(match: re.Match) -> str:
@@ -241,10 +343,24 @@ def _scientific(match: re.Match) -> str:
 
 
 def _fraction(match: re.Match) -> str:
-    numerator, denominator = int(match[1]), int(match[2])
-    if 0 < numerator < denominator <= 100:
-        return fraction(numerator, denominator)
-    return f"{cardinal(numerator)} {cardinal(denominator)}"
+    """'3/4' -> 'three quarters', '8/10' -> 'eight out of ten' (a rating), '7/11' -> 'seven eleven'."""
+    numerator, denominator = match["numerator"], int(match["denominator"])
+    followed_by_of = re.match(r"\s+of\b", match.string[match.end():])
+    if denominator in _RATING_DENOMINATORS and not followed_by_of and (float(numerator) > 1 or "." in numerator):
+        return f"{decimal(numerator)} out of {cardinal(denominator)}"
+    if "." not in numerator and 0 < int(numerator) < denominator and denominator in _FRACTION_DENOMINATORS:
+        return fraction(int(numerator), denominator)
+    return f"{decimal(numerator)} {cardinal(denominator)}"
+
+
+def _mixed_number(match: re.Match) -> str:
+    """'33 1/3' -> 'thirty-three and a third', '1½' -> 'one and a half'."""
+    if match["vulgar"]:
+        part = _VULGAR[match["vulgar"]]
+    else:
+        part = fraction(int(match["numerator"]), int(match["denominator"]))
+        part = "a " + part[4:] if part.startswith("one ") else part
+    return f"{cardinal(int(match['whole']))} and {part}"
 
 
 def roman_value(numeral: str) -> int:
@@ -257,6 +373,8 @@ def _roman(match: re.Match) -> str:
     numeral = match["numeral"]
     if not _VALID_ROMAN.match(numeral) or match["name"] in _NOT_TITLES:
         return match[0]
+    if numeral == "I" and (match["name"][0].islower() or re.match(r"\s+[a-z]", match.string[match.end():])):
+        return match[0]  # the pronoun: "the part I love", "this season I learned"
     value = roman_value(numeral)
     if match["name"] in _REGNAL_NAMES:
         return f"{match['name']} the {ordinal(value)}"
@@ -273,6 +391,9 @@ def _signed(text: str) -> str:
 
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _END = r"(?![\w]|[.,]\d)"  # a number ends at a non-word character (a sentence's period is fine)
+_AMPM = r"[aApP]\.?[mM]\.?"
+_DAY_NAME = "Mon|Tues|Tue|Wed|Thurs|Thur|Thu|Fri|Sat|Sun"
+_SCALE = r"thousand|million|billion|trillion|bn|[kKMBm]"
 _RULES: list[tuple[re.Pattern, Callable[[re.Match], str] | str]] = [
     (re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"), lambda m: _spell_address(m[0])),
     (re.compile(r"\b(?:https?://|www\.)[^\s]+?(?=[.,!?;:]?(?:\s|$))", re.IGNORECASE), _url),
@@ -280,31 +401,61 @@ _RULES: list[tuple[re.Pattern, Callable[[re.Match], str] | str]] = [
     (re.compile(r"(?<![\w+])(?:\+?1[\s.-])?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}(?!\w|[.-]\d)"), lambda m: phone_words(m[0])),
     (re.compile(r"(?<![\w+])\+\d{1,3}(?:[\s.-]\d{2,4}){2,4}(?!\w|[.-]\d)"), lambda m: phone_words(m[0])),
     (re.compile(r"(?<![\w.-])\d{3}-\d{4}(?!\w|[.-]\d)"), lambda m: phone_words(m[0])),
+    (re.compile(r"(?<![\w.,-])911(?!\w|[.,]\d)"), "nine one one"),
     (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), _iso_date),
+    (re.compile(r"\b(\d{4})/(\d{1,2})/(\d{1,2})\b"), _iso_date),
+    (re.compile(r"(?<![\w.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\w|\.\d)"), lambda m: _slash_date(m, day_first=True)),
     (re.compile(r"(?<![\w/])(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?![\w/])"), _slash_date),
+    (re.compile(r"\b(?P<before>(?i:on|by|until|till|through|thru|from|since|before|after|due|starting|ending))\s+(?P<first>\d{1,2})/(?P<second>\d{1,2})(?![\w/]|\.\d)"), _short_date),
+    (re.compile(rf"\b(?P<first>{_DAY_NAME})\.?\s?[-–]\s?(?P<last>{_DAY_NAME})\b\.?"), lambda m: f"{_DAYS[m['first']]} to {_DAYS[m['last']]}"),
+    (re.compile(rf"\b(?P<day>{_DAY_NAME})\.?(?P<comma>,?)(?=\s+(?:{_MONTH_NAME}|\d))"), lambda m: _DAYS[m["day"]] + m["comma"]),
     (re.compile(rf"\b(?P<month>{_MONTH_NAME})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<year>\d{{4}})\b)?"), _month_day),
-    (re.compile(rf"\b(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\s+(?:of\s+)?(?P<month>{_MONTH_NAME})(?:,?\s+(?P<year>\d{{4}})\b)?"), _day_month),
+    (re.compile(r"\b(?P<month>Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?\s+(?P<year>1\d{3}|20\d{2})\b"), lambda m: f"{_month(m['month'])} {year(int(m['year']))}"),
+    (re.compile(rf"\b(?P<day>\d{{1,2}})(?P<suffix>st|nd|rd|th)?\s+(?P<of>of\s+)?(?P<month>{_MONTH_NAME})(?:,?\s+(?P<year>\d{{4}})\b)?"), _day_month),
     (re.compile(r"\b[Nn]o\.\s?(?=\d)"), "number "),
+    (re.compile(r"\b(?P<abbr>" + "|".join(_NUMBERED) + r")\.\s?(?P<numeral>[IVXLC]+)\b(?!['’])"), _numbered_roman),
+    (re.compile(r"\b(?P<abbr>" + "|".join(_NUMBERED) + r")(?:\.\s?|\s)(?=\d)"), lambda m: _NUMBERED[m["abbr"]] + " "),
     (re.compile(r"(?<![\w.])St\.(?=\s|$|[,;:!?])"), _street_or_saint),
+    (re.compile(r"(?<=\d)\s+[Ff]t\.(?=\s+[A-Z])"), " featuring"),
+    (re.compile(r"(?<![\w.])Ft\.?(?=\s+(?:" + "|".join(_FORTS) + r")\b)"), "Fort"),
     (re.compile(r"(?<![\w.])(?<!\d\s)(?:[Ff]eat\.|[Ff]t\.|[Ff]eat(?=\s+[A-Z]))(?=\s|$)"), "featuring"),
     (re.compile(r"(?<![\w.])(?:[Vv][Ss]\.?|v\.)(?=\s)"), "versus"),
     (re.compile(r"(?<![\w.])(" + "|".join(re.escape(a) for a in _TITLES) + r")(?=\s)"), lambda m: _TITLES[m[1]]),
     (re.compile(r"(?<![\w.])(" + "|".join(re.escape(a) for a in _SUFFIXES) + r")(?=\s|$|[,;:!?])"), lambda m: _keep_sentence_end(m, _SUFFIXES[m[1]])),
-    (re.compile(rf"(?P<symbol>[$£€])(?P<amount>{_NUMBER})(?:\s?(?P<scale>thousand|million|billion|trillion|bn|[kKMB])\b)?"), _currency),
+    (re.compile(rf"(?P<symbol>[$£€¥₹])(?P<first>{_NUMBER})\s?[-–—]\s?[$£€¥₹]?(?P<second>{_NUMBER})(?:\s?(?P<scale>{_SCALE})\b)?"), _currency_range),
+    (re.compile(rf"(?:(?<!\w)(?P<minus>-))?(?:(?<![\w$])(?P<country>CA|C|AU|A|NZ|US|HK|S)(?=\$))?(?P<symbol>[$£€¥₹])\s?(?P<amount>{_NUMBER}|\.\d+)(?:\s?(?P<scale>{_SCALE})\b)?"), _currency),
+    (re.compile(r"(?<![\w.])(?P<n>\d+)\s?¢"), lambda m: f"{cardinal(int(m['n']))} cent{'s' if m['n'] != '1' else ''}"),
+    (re.compile(rf"(?P<a>\b\d{{1,2}}(?::\d{{2}})?\s?{_AMPM}|\b\d{{1,2}}:\d{{2}})\s?[-–—]\s?(?=\d{{1,2}}(?::\d{{2}})?(?:\s?{_AMPM})?(?!\w))"), r"\g<a> to "),
+    (re.compile(r"(?<![\w:])(?P<h>\d{1,2}):(?P<m>[0-5]\d):(?P<s>[0-5]\d)(?![\w:])"), _duration),
+    (re.compile(rf"(?<![\w.])(?P<h>\d{{1,2}})\.(?P<m>[0-5]\d)\s?(?P<ampm>{_AMPM})(?!\w)"), _time),
     (_CLOCK, _time),
-    (re.compile(rf"(?<![\w.])(?P<amount>-?(?:{_NUMBER}))\s?(?P<unit>{'|'.join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True) if u[0].isalpha())})(?![\w/])"), _number_with_unit),
+    (re.compile(r"(?<![\w:.])(?P<a>\d{1,2}):(?P<b>\d)(?![\w:]|\.\d)"), lambda m: f"{cardinal(int(m['a']))} to {cardinal(int(m['b']))}"),
+    (re.compile(rf"(?<![\w.])(?P<first>-?(?:{_NUMBER}))\s?[-–—]\s?(?P<second>{_NUMBER})\s?%"), lambda m: f"{_signed(m['first'])} to {_signed(m['second'])} percent"),
+    (re.compile(r"(?<![\w.])(?P<n>10|14|18|22|24)K(?=\s+(?:gold|white|rose|yellow|[A-Z]))"), lambda m: f"{cardinal(int(m['n']))} karat"),
+    (re.compile(rf"(?<![\w.])(?P<amount>{_NUMBER})\s?m(?=\s+(?:{_COUNTED_NOUNS})\b)"), lambda m: f"{decimal(m['amount'])} million"),
+    (re.compile(r"(?<![\w.])(?P<ft>[3-8])['’′]\s?(?P<inch>\d|1[01])(?:[\"”″]|'')"), lambda m: f"{cardinal(int(m['ft']))} foot {cardinal(int(m['inch']))}"),
+    (re.compile(r"(?<![\w.])(?P<n>\d{1,2})[\"”″]\s?(?=(?:single|singles|vinyl|record|records|LP|EP|remix|screen|display|subwoofer|woofer|speakers?)\b)"), lambda m: f"{cardinal(int(m['n']))}-inch "),
+    (re.compile(rf"(?<![\w.])(?P<amount>-?(?:{_NUMBER}))[xX](?![\w/])"), lambda m: f"{_signed(m['amount'])} times"),
+    (re.compile(r"(?<=\d)\s?[x×*]\s?(?=\d)"), " times "),
+    (re.compile(r"(?<=[A-Za-z])\*+(?=[A-Za-z])"), ""),  # censored: "F**k" is read as its letters, not "asterisk"
+    (re.compile(rf"(?<![\w.])(?P<amount>-?(?:{_NUMBER}))\s?(?P<unit>{'|'.join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True) if u[0].isalpha())})(?!\w|/[A-Za-z])"), _number_with_unit),
     (re.compile(rf"(?<![\w.])(?P<amount>-?(?:{_NUMBER}))\s?(?P<unit>°[CF]?|%)"), _number_with_unit),
     (re.compile(rf"(?<![\w.])(?P<amount>-?(?:{_NUMBER}))(?P<scale>bn|[kKMB])(?!\w)"), _number_with_scale),
     (re.compile(rf"(?<![\w.])(?P<amount>-?(?:{_NUMBER}))\s(?P<scale>thousand|million|billion|trillion)\b"), _number_with_scale),
+    (re.compile(r"(?<![\w.])(?P<whole>\d+)(?:\s(?P<numerator>[1-9])/(?P<denominator>[2-9]|1[0-6])|\s?(?P<vulgar>[½¼¾]))(?![\w/]|\.\d)"), _mixed_number),
+    (re.compile(r"(?<![\w.])24\s?[-/]\s?7(?![\w/]|\.\d)"), "twenty-four seven"),
     (re.compile(r"(?<![\w.])(?:'|’)?(?P<decade>(?:1[1-9]|20)\d0|\d0)s\b"), _decade),
+    (re.compile(r"(?<![\w.,])(?P<hash>#\s?)?(?P<n>\d{1,3}(?:,\d{3})+|\d{1,9})s\b"), _number_plural),
+    (re.compile(r"(?<![\w.])(?P<year>1\d{3}|20\d{2})\s?[-–—]\s?(?=(?:present|now|today)\b)"), r"\g<year> to "),
     (re.compile(r"(?<![\w.\-/])(?P<first>\d{1,4})\s?[-–—]\s?(?P<second>\d{1,4})(?:\s?(?P<ampm>[aApP]\.?[mM]\.?)(?!\w))?(?![\w\-/]|[.,]\d)"), _range),
-    (re.compile(r"(?<![\w.:])(?P<hour>\d{1,2})\s?(?P<ampm>[aApP]\.?[mM]\.?)(?!\w)"), lambda m: cardinal(int(m["hour"])) + _am_pm(m["ampm"])),
+    (re.compile(rf"(?<![\w.:])(?P<hour>\d{{1,2}})\s?(?P<ampm>{_AMPM})(?!\w)"), _hour),
     (re.compile(r"(?<![\w.,$£€/-])(?:1\d\d\d|20\d\d)(?!\w|[.,:]\d)"), _year_or_count),
     (re.compile(r"(?<![\w.])\d+(?:\.\d+){2,}(?!\w|\.\d)"), _version),
     (re.compile(r"(?<![\w.])(?P<mantissa>-?\d+(?:\.\d+)?)[eE](?P<exponent>[+-]?\d+)(?!\w)"), _scientific),
-    (re.compile(r"(?<![\w/.])(\d{1,3})/(\d{1,3})(?![\w/]|\.\d)"), _fraction),
+    (re.compile(r"(?<![\w/.])(?P<top>\d{1,2})/(?P<bottom>2|4|8|16)(?=\s+(?:time|meter|signature)\b)"), lambda m: f"{cardinal(int(m['top']))}-{cardinal(int(m['bottom']))}"),
+    (re.compile(r"(?<![\w/.])(?P<numerator>\d{1,3}(?:\.\d)?)/(?P<denominator>\d{1,3})(?![\w/]|\.\d)"), _fraction),
     (re.compile(r"\b(\d+)(?:st|nd|rd|th)\b", re.IGNORECASE), lambda m: ordinal(int(m[1]))),
-    (re.compile(r"\b(?P<name>(?i:" + "|".join(re.escape(c) for c in _ROMAN_CUES) + r"))\s+(?P<numeral>[IVXLC]+)\b"), _roman),
+    (re.compile(r"\b(?P<name>(?i:" + "|".join(re.escape(c) for c in _ROMAN_CUES) + r"))\s+(?P<numeral>[IVXLC]+)\b(?!['’])"), _roman),
     (re.compile(r"\b(?P<name>[A-Z][a-z]+)\s+(?P<numeral>[IVXLC]{2,})\b(?!['’\-])"), _roman),
     (re.compile(r"#\s?(\d+)\b"), lambda m: "number " + cardinal(int(m[1]))),
     (re.compile(r"~\s?(?=\d)"), "about "),
@@ -315,11 +466,24 @@ _RULES: list[tuple[re.Pattern, Callable[[re.Match], str] | str]] = [
 ]
 
 
+_AFTER_SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*\s+$")
+
+
+def _spoken(replacement: Callable[[re.Match], str] | str, match: re.Match) -> str:
+    """A rule's words for `match`, capitalised where a sentence starts ("2015 was great." -> "Twenty fifteen
+    was great."): the sentence splitter reads a lowercase word after a period as the same sentence going on."""
+    spoken = replacement(match) if callable(replacement) else match.expand(replacement)
+    if spoken[:1].islower() and not match[0][:1].islower() and _AFTER_SENTENCE_END.search(match.string[: match.start()]):
+        return spoken[0].upper() + spoken[1:]
+    return spoken
+
+
 def normalize(text: str) -> str:
     """Rewrite numbers, dates, money, times, addresses, abbreviations and symbols as words; collapse whitespace."""
     text = " ".join(text.split())
+    text = _EMOJI.sub(" ", _HEART.sub("love", text))
     for pattern, replacement in _RULES:
-        text = pattern.sub(replacement, text)
+        text = pattern.sub(partial(_spoken, replacement), text)
     for symbol, words in _SYMBOLS.items():
         text = text.replace(symbol, words)
     return " ".join(text.split())
