@@ -19,16 +19,22 @@ import numpy as np
 from triton_tts.errors import InvalidRequest, shown
 from triton_tts.lexicon import EMPTY_LEXICON, Lexicon
 from triton_tts.limits import MAX_PHONEMES, MAX_TEXT_CHARS
-from triton_tts.normalize import normalize
+from triton_tts.normalize import SENTENCE_STARTERS, normalize
 from triton_tts.phonemes import WordPosition, pieces_to_ids, pieces_to_ids_and_words
 from triton_tts.ssml import is_ssml, parse_ssml
-from triton_tts.utterance import Piece, Segment
+from triton_tts.utterance import Phonemes, Piece, Segment, piece_text
 from triton_tts.voice_config import VoiceConfig
 
 logger = logging.getLogger(__name__)
 MIN_RATE, MAX_RATE = 0.5, 2.0
 MAX_PAUSE_SECONDS = 60  # SSML breaks in one request, in all
-_SENTENCE_BREAK = re.compile(r"(?<=[.!?])\s+")
+# A sentence may end at . ! or ? (closing quotes and brackets after it stay with it) followed by a space.
+_SENTENCE_END = re.compile(r"[.!?]+[\"”’')\]]*(?=\s)")
+_INITIAL = re.compile(r"(?:^|[\s(\"“‘])(?:[A-Z]|(?:[A-Za-z]\.)+[A-Za-z])\.$")  # "J.", "B.B.", "U.S."
+_OPENING = "\"“‘'([("
+# A line break ends a sentence when the line holds no end mark and is short (a list of titles, not a
+# paragraph wrapped at 72 columns), or when a blank line follows.
+_SHORT_LINE_BREAK = re.compile(r"(?m)^(?P<line>[^\n]{0,59}[^\W_])[ \t]*\n(?=\s*[A-Z0-9\"“‘(])|(?<=[^\W_])[ \t]*\n[ \t]*\n")
 
 
 @dataclass(frozen=True)
@@ -46,14 +52,27 @@ class PhonemizedRequest:
     word_spans: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), np.int64))  # (words, 2): first, last id
 
 
+def _plain_character(c: str) -> str:
+    """Control characters become spaces (newlines and tabs kept: SSML errors give line numbers); invisible
+    format characters (soft hyphen, joiners, byte-order mark) go; full-width letters,
+    ligatures and Roman numeral signs become the letters they look like ("Ｈｉ" -> "Hi", "Ⅳ" -> "IV")."""
+    category = unicodedata.category(c)
+    if category == "Cf":
+        return " " if c == "\u200b" else ""  # a zero-width space still separates words
+    if category.startswith("C"):
+        return c if c in "\n\t" else " "
+    if "\uff01" <= c <= "\uff5e" or "\u2160" <= c <= "\u217f" or "\ufb00" <= c <= "\ufb06":
+        return unicodedata.normalize("NFKC", c)
+    return c
+
+
 def decode_text(raw: bytes) -> str:
-    """UTF-8 text with control characters made spaces (newlines and tabs kept: SSML errors give line numbers);
-    InvalidRequest when empty, too long or not UTF-8."""
+    """UTF-8 text, each character made plain (_plain_character); InvalidRequest when empty, too long or not UTF-8."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         raise InvalidRequest(f"TEXT is not valid UTF-8 (bad byte at offset {exc.start}): send UTF-8 encoded text", "invalid_utf8") from exc
-    text = "".join(c if c in "\n\t" else " " if unicodedata.category(c).startswith("C") else c for c in text).strip()
+    text = "".join(_plain_character(c) for c in text).strip()
     if not text:
         raise InvalidRequest("TEXT is empty: send at least one word to speak", "empty_text")
     if len(text) > MAX_TEXT_CHARS:
@@ -87,28 +106,64 @@ def check_phoneme_count(count: int, max_phonemes: int) -> None:
         raise InvalidRequest(f"TEXT is {count} phonemes long; this deployment takes at most {max_phonemes}: split it", "too_many_phonemes")
 
 
+def sentence_ends(text: str, following: str = "") -> list[int]:
+    """Where sentences of `text` end (after the mark and any closing quote); `following` is the text after it
+    (the next pieces), for the last mark's decision. Not an end: a mark before a lowercase word ("Panic! at
+    the Disco is next", "fun. is next"), or an initial's period before a word that does not start sentences
+    ("J. Cole", "B.B. King", "in the U.S. and Canada"; but "Plan B. Then")."""
+    ends = []
+    for match in _SENTENCE_END.finditer(text):
+        after = (text[match.end():] + following).lstrip().lstrip(_OPENING)
+        next_word = after.split(maxsplit=1)[0].rstrip(",.;:!?\"”’')]") if after.strip() else ""
+        if next_word[:1].islower():
+            continue
+        if match[0].startswith(".") and _INITIAL.search(text[: match.start() + 1]) and next_word not in SENTENCE_STARTERS:
+            continue
+        ends.append(match.end())
+    return ends
+
+
 def split_sentences(text: str) -> list[str]:
     """Sentences are synthesized as separate rows: attention stays short and each keeps its own intonation."""
-    return [s for s in _SENTENCE_BREAK.split(text) if s.strip()]
+    bounds = [0, *sentence_ends(text), len(text)]
+    return [text[a:b].strip() for a, b in zip(bounds, bounds[1:]) if text[a:b].strip()]
 
 
 def split_piece_sentences(pieces: list[Piece]) -> list[list[Piece]]:
     """split_sentences across pieces: only written text ends a sentence; fixed pronunciations stay inside."""
     sentences: list[list[Piece]] = [[]]
-    for piece in pieces:
-        parts = _SENTENCE_BREAK.split(piece) if isinstance(piece, str) else [piece]
-        for index, part in enumerate(parts):
-            if index:
+    for index, piece in enumerate(pieces):
+        if not isinstance(piece, str):
+            sentences[-1].append(piece)
+            continue
+        following = "".join(piece_text(p) for p in pieces[index + 1 : index + 3])
+        bounds = [0, *sentence_ends(piece, following), len(piece)]
+        for number, (a, b) in enumerate(zip(bounds, bounds[1:])):
+            if number:
                 sentences.append([])
-            if not isinstance(part, str) or part.strip():
-                sentences[-1].append(part)
+            if piece[a:b].strip():
+                sentences[-1].append(piece[a:b] if number == 0 else piece[a:b].lstrip())
     return [s for s in sentences if s]
 
 
-def _normalize_inside(text: str) -> str:
-    """normalize() that keeps one space at either end: it separates a sentence's end from a lexicon word."""
+def end_short_lines(text: str) -> str:
+    """Plain text's line breaks that end a sentence get a period: a list of titles is read as a list."""
+    return _SHORT_LINE_BREAK.sub(lambda m: (m["line"] or "") + ".\n", text)
+
+
+_NAME_STAND_IN = "Qzxname"  # a capitalised word no rule rewrites, in place of the lexicon name after a text piece
+
+
+def _normalize_inside(text: str, name_follows: bool = False) -> str:
+    """normalize() that keeps one space at either end: it separates a sentence's end from a lexicon word.
+    With `name_follows` the rules see a name after the text, as they would without the lexicon ("Ms. Lauryn
+    Hill", "Nas vs. Jay-Z", "St. Khalid")."""
     before = " " if text[:1].isspace() else ""
     after = " " if text[-1:].isspace() else ""
+    if name_follows and after:
+        spoken = normalize(text + _NAME_STAND_IN)
+        if spoken.endswith(" " + _NAME_STAND_IN):
+            return before + spoken[: -len(_NAME_STAND_IN) - 1] + after
     return before + normalize(text) + after
 
 
@@ -142,17 +197,17 @@ class TextFrontend:
     def segments(self, text: str) -> list[Segment]:
         """SSML (text starting with <speak) or plain text as segments, before the lexicon and normalizer."""
         if not is_ssml(text):
-            return [Segment([text])]
+            return [Segment([end_short_lines(text)])]
         if self.config.phonemizer != "piper_ipa":
             raise InvalidRequest(f"SSML needs a voice that reads IPA; this voice's phonemizer is {self.config.phonemizer}", "bad_ssml")
         return parse_ssml(text, self.known_symbols)
 
     def written(self, pieces: list[Piece]) -> list[Piece]:
         """Lexicon words cut out of the written text, the rest normalized; spoken-form pieces unchanged."""
+        parts = [part for piece in pieces for part in (self.lexicon.split(piece) if isinstance(piece, str) else [piece])]
         return [
-            _normalize_inside(part) if isinstance(part, str) else part
-            for piece in pieces
-            for part in (self.lexicon.split(piece) if isinstance(piece, str) else [piece])
+            _normalize_inside(part, isinstance(parts[k + 1], Phonemes) if k + 1 < len(parts) else False) if isinstance(part, str) else part
+            for k, part in enumerate(parts)
         ]
 
     def process(self, text: bytes, voice: bytes | None = None, rate: float | None = None, word_timestamps: bool = False) -> PhonemizedRequest:

@@ -1,0 +1,71 @@
+"""Where the frontend ends sentences (each is its own row with its own intonation), what a line break means,
+and the normalizer's view past a lexicon name."""
+
+from pathlib import Path
+
+import pytest
+
+from triton_tts.frontend import TextFrontend, decode_text, end_short_lines, split_piece_sentences, split_sentences
+from triton_tts.lexicon import Lexicon
+from triton_tts.normalize import normalize
+from triton_tts.utterance import Phonemes, piece_text
+from triton_tts.voice_config import load_voice_config
+
+SPLITS = [
+    ("Hello. World! Yes? No.", ["Hello.", "World!", "Yes?", "No."]),
+    ("J. Cole is next. Then Mary J. Blige.", ["J. Cole is next.", "Then Mary J. Blige."]),
+    ("This is B.B. King.", ["This is B.B. King."]),
+    ("A. R. Rahman wrote it.", ["A. R. Rahman wrote it."]),
+    ("They toured the U.S. and Canada.", ["They toured the U.S. and Canada."]),
+    ("We toured the U.S. The fans were great.", ["We toured the U.S.", "The fans were great."]),
+    ("Plan B. Then it ended.", ["Plan B.", "Then it ended."]),
+    ("Panic! at the Disco is next.", ["Panic! at the Disco is next."]),
+    ("HUMBLE. by Kendrick Lamar", ["HUMBLE. by Kendrick Lamar"]),
+    ("Where Is My Mind? by the Pixies", ["Where Is My Mind? by the Pixies"]),
+    ('Up next is "Hello." It\'s a classic.', ['Up next is "Hello."', "It's a classic."]),
+    ("It's 3 p.m. Next up, Adele.", ["It's three p m.", "Next up, Adele."]),
+    ("Symphony No. 5, Op. 67. Enjoy.", ["Symphony number five, opus sixty-seven.", "Enjoy."]),
+    ("It was great. 2015 was a good year.", ["It was great.", "Twenty fifteen was a good year."]),
+    ("Ms. Hill sang. Mrs. Robinson played.", ["miz Hill sang.", "Missus Robinson played."]),
+    ("I live in the U.S.A. Do you?", ["I live in the U.S.A.", "Do you?"]),
+]
+
+
+@pytest.mark.parametrize(("text", "sentences"), SPLITS, ids=[t for t, _ in SPLITS])
+def test_sentences_end_where_a_reader_would_pause(text, sentences):
+    assert split_sentences(normalize(text)) == sentences
+
+
+def test_short_lines_are_read_as_a_list_and_wrapped_prose_is_not():
+    assert end_short_lines("Adele\nHello\n2015") == "Adele.\nHello.\n2015"
+    assert end_short_lines("Already ended.\nNext line") == "Already ended.\nNext line"
+    assert end_short_lines("one paragraph\n\nand another") == "one paragraph.\nand another"
+    wrapped = "This is a long line of prose that a mail client wrapped at column\nSeventy-two for us."
+    assert end_short_lines(wrapped) == wrapped
+
+
+@pytest.fixture(scope="module")
+def frontend() -> TextFrontend:
+    config = load_voice_config(Path(__file__).parents[1] / "voices" / "default")
+    names = ["Lauryn Hill\tlˈɔːɹən hˈɪl", "Khalid\tkɑːlˈiːd", "Jay-Z\tdʒˈeɪziː", "Cole\tkˈoʊl"]
+    return TextFrontend(config, lexicon=Lexicon.parse(names, config.inventory.tokens))
+
+
+@pytest.mark.parametrize(("text", "spoken"), [
+    ("Ms. Lauryn Hill is next.", "miz Lauryn Hill is next."),
+    ("Nas vs. Jay-Z tonight.", "Nas versus Jay-Z tonight."),
+    ("Live from St. Khalid", "Live from Saint Khalid"),
+    ("This is J. Cole.", "This is J. Cole."),
+])
+def test_rules_see_the_name_after_them_when_the_lexicon_speaks_it(frontend, text, spoken):
+    (segment,) = frontend.segments(text)
+    sentences = split_piece_sentences(frontend.written(segment.pieces))
+    assert len(sentences) == 1
+    assert " ".join("".join(piece_text(p) for p in sentences[0]).split()) == spoken
+    assert any(isinstance(p, Phonemes) for p in sentences[0])
+
+
+def test_invisible_and_full_width_characters_are_made_plain():
+    assert decode_text("beauti\u00adful\u200bsong\ufeff".encode()) == "beautiful song"
+    assert decode_text("Ｈｅｌｌｏ ＤＪ, Rocky Ⅳ".encode()) == "Hello DJ, Rocky IV"
+    assert decode_text("a\u0007b\nc".encode()) == "a b\nc"
