@@ -50,6 +50,11 @@ def frontend(default_voice):
     return TextFrontend(default_voice.config, lexicon=lexicon)
 
 
+def test_initialisms_are_one_word_as_espeak_speaks_them():
+    _, words = phonemize_with_words(["This is B.B. King, in the U.S. with A.B.C.D.E."], "en-us")
+    assert [w.text for w in words] == ["This", "is", "B.B", "King", "in the", "U.S", "with", "A.B.C.D.E"]
+
+
 def test_word_spans_point_at_each_words_ids(frontend, default_voice):
     inventory = default_voice.config.inventory
     text = "<speak>I love AC/DC. <break time='300ms'/> " + ", ".join(["the band played a long song"] * 30) + ".</speak>"

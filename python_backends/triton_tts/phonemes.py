@@ -80,7 +80,9 @@ def phonemize_with_words(pieces: list[Piece], espeak_voice: str) -> tuple[list[s
     return _tokens(sentence.symbols), words
 
 
-_WRITTEN_WORD = re.compile(r"[^\s,.;:!?\"()]*\w[^\s,.;:!?\"()]*")
+# A written word: punctuation around it is not part of it, periods inside are ("U.S", "A.B.C" as espeak-ng
+# speaks them: one word).
+_WRITTEN_WORD = re.compile(r"\w(?:[^\s,;:!?\"()]*\w)?")
 
 
 @dataclass
