@@ -2,6 +2,11 @@
 
 The espeak-ng mnemonic tokens are those of the retired espeak-distilled voices, still loadable for comparison."""
 
+import os
+import subprocess
+import sys
+from pathlib import Path
+
 import pytest
 
 from tests.conftest import SENTENCES
@@ -87,4 +92,14 @@ def test_no_word_of_a_long_clause_is_dropped(separator: str) -> None:
     """espeak-ng silently drops a clause's words past ~300 words and marks: the frontend feeds it short runs."""
     symbols = phonemize_ipa(separator.join(["hi"] * 400) + ".", "en-us")
     assert "".join(symbols).count("a_ɪ") == 400
+
+
+@pytest.mark.parametrize("text", ['"a.k.a. " * 30', '"a." * 85', '"x.y. " * 60', '("a." * 10 + " ") * 15'])
+def test_dotted_letters_do_not_abort_espeak(text: str) -> None:
+    """libespeak-ng 1.51 aborts the whole process on ~85 dotted lowercase letters in one clause: a child
+    process phonemizes, so a regression fails this test instead of killing the test run."""
+    code = f"from triton_tts.phonemes import phonemize_ipa; print(len(phonemize_ipa({text}, 'en-us')))"
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).parents[1] / "python_backends")}
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=60)
+    assert done.returncode == 0 and int(done.stdout) > 0, done.stderr[-300:]
 

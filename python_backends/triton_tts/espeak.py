@@ -45,6 +45,12 @@ def split_mnemonic(mnemonic: str) -> list[str]:
 
 
 MAX_RUN_WORDS = 60  # words per espeak-ng call: far below where it starts dropping a clause's words
+# libespeak-ng 1.51 aborts the process ("stack smashing detected") on ~85 dotted lowercase letters in one
+# clause ("a.k.a. " x 30, "a." x 85): a run holds at most this many, and a word with more than
+# MAX_WORD_DOTS of them is read letter by letter ("a. k. a.").
+MAX_RUN_DOTS = 40
+MAX_WORD_DOTS = 8
+_LETTER_DOT = re.compile(r"[^\W\d_]\.")
 # Clause punctuation glued between letters ("hi,hi,hi"): espeak-ng does not end a clause there, and counts
 # each mark against its per-clause limit.
 _GLUED_PUNCTUATION = re.compile(r"(?<=[^\W\d_])([,;:!?\"()\[\]{}]+)(?=[^\W\d_])")
@@ -52,14 +58,29 @@ _GLUED_PUNCTUATION = re.compile(r"(?<=[^\W\d_])([,;:!?\"()\[\]{}]+)(?=[^\W\d_])"
 
 def espeak_runs(text: str, max_words: int = MAX_RUN_WORDS) -> list[str]:
     """`text` with a space after punctuation glued between letters, cut into runs of at most `max_words`
-    words: after the last word in the run that ends a clause (".", ",", ...), else after `max_words`."""
-    words = _GLUED_PUNCTUATION.sub(r"\1 ", text).split()
+    words and MAX_RUN_DOTS dotted letters: after the last word in the run that ends a clause (".", ",", ...),
+    else where the run is full."""
+    words = [part for word in _GLUED_PUNCTUATION.sub(r"\1 ", text).split() for part in _unglue_dots(word)]
     runs = []
-    while len(words) > max_words:
-        cut = next((i + 1 for i in range(max_words - 1, 0, -1) if words[i][-1] in CLAUSE_TERMINATORS), max_words)
+    while words:
+        full, dots = 0, 0
+        while full < min(len(words), max_words) and (dots := dots + len(_LETTER_DOT.findall(words[full]))) <= MAX_RUN_DOTS:
+            full += 1
+        if full == len(words):
+            runs.append(" ".join(words))
+            break
+        full = max(full, 1)
+        cut = next((i + 1 for i in range(full - 1, 0, -1) if words[i][-1] in CLAUSE_TERMINATORS), full)
         runs.append(" ".join(words[:cut]))
         words = words[cut:]
-    return runs + [" ".join(words)] if words else runs
+    return runs
+
+
+def _unglue_dots(word: str) -> list[str]:
+    """A word of more dotted letters than any abbreviation has, split after each period."""
+    if len(_LETTER_DOT.findall(word)) <= MAX_WORD_DOTS:
+        return [word]
+    return re.sub(r"\.(?=\S)", ". ", word).split()
 
 
 class EspeakError(RuntimeError):
