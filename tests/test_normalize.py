@@ -189,7 +189,6 @@ SPOKEN = [
     ('Vol.2', 'volume two'),
     ('Pt 3', 'part three'),
     ('Symphony No. 5 in C minor, Op. 67', 'Symphony number five in C minor, opus sixty-seven'),
-    ('No 1 hit', 'number one hit'),
     # a.m. and p.m. keep a sentence's period
     ("It's 3 p.m. Next up, Adele.", "It's three p m. Next up, Adele."),
     ('at 9 p.m. Eastern', 'at nine p m Eastern'),
@@ -230,7 +229,9 @@ SPOKEN = [
     ('16:9', 'sixteen to nine'),
     ('at 19:00', 'at seven p m'),
     ('at 19:30', 'at seven thirty p m'),
-    ('00:30', 'twelve thirty a m'),
+    ('at 00:30', 'at twelve thirty a m'),
+    ('Matthew 19:14', 'Matthew nineteen fourteen'),
+    ('John 14:6', 'John fourteen:six'),
     ('at 7.30pm', 'at seven thirty p m'),
     # dates
     ('Happy 4th of July!', 'Happy fourth of July!'),
@@ -277,6 +278,24 @@ SPOKEN = [
     ('F**k You', 'Fk You'),
     ('1,000s of fans', 'thousands of fans'),
     ('Mon-Fri 9am-5pm', 'Monday to Friday nine a m to five p m'),
+    ('Open Mon-Fri. Call us.', 'Open Monday to Friday. Call us.'),
+    # found by review: what the rules above must not do to other text
+    ('I said No. I meant it.', 'I said No. I meant it.'),
+    ("There's No 1 like you", "There's No one like you"),
+    ('a photo op 2 days ago', 'a photo op two days ago'),
+    ('Sales dropped by 1/3 last year.', 'Sales dropped by one third last year.'),
+    ('after 2/3 of the votes', 'after two thirds of the votes'),
+    ("We're on 24/7 for you.", "We're on twenty-four seven for you."),
+    ('from 1/4 to 1/2', 'from one quarter to one half'),
+    ('This one goes out to Jan. Enjoy!', 'This one goes out to Jan. Enjoy!'),
+    ('Play the "Take 5" remix next.', 'Play the "Take five" remix next.'),
+    ('Symphony in B♭ major', 'Symphony in B flat major'),
+    ('Concerto in C♯ minor', 'Concerto in C sharp minor'),
+    ("You're listening to Sun 107.9", "You're listening to Sun one hundred seven point nine"),
+    ('I ran the 10K Race', 'I ran the ten thousand Race'),
+    ('He left. "2 more," she said.', 'He left. "Two more," she said.'),
+    ('Season I of the show was great.', 'Season one of the show was great.'),
+    ('Timer at 0:00:00.', 'Timer at zero seconds.'),
 ]
 
 # Ordinary prose, words that contain an abbreviation's letters, and mixed letters and digits espeak-ng reads

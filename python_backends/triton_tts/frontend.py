@@ -30,11 +30,11 @@ MIN_RATE, MAX_RATE = 0.5, 2.0
 MAX_PAUSE_SECONDS = 60  # SSML breaks in one request, in all
 # A sentence may end at . ! or ? (closing quotes and brackets after it stay with it) followed by a space.
 _SENTENCE_END = re.compile(r"[.!?]+[\"”’')\]]*(?=\s)")
-_INITIAL = re.compile(r"(?:^|[\s(\"“‘])(?:[A-Z]|(?:[A-Za-z]\.)+[A-Za-z])\.$")  # "J.", "B.B.", "U.S."
+_INITIAL = re.compile(r"(?:^|[\s(\"“‘])(?:[A-HJ-Z]|(?:[A-Za-z]\.)+[A-Za-z])\.$")  # "J.", "B.B.", "U.S."; not "So did I."
 _OPENING = "\"“‘'([("
 # A line break ends a sentence when the line holds no end mark and is short (a list of titles, not a
 # paragraph wrapped at 72 columns), or when a blank line follows.
-_SHORT_LINE_BREAK = re.compile(r"(?m)^(?P<line>[^\n]{0,59}[^\W_])[ \t]*\n(?=\s*[A-Z0-9\"“‘(])|(?<=[^\W_])[ \t]*\n[ \t]*\n")
+_SHORT_LINE_BREAK = re.compile(r"(?m)^(?P<line>[^\n]{0,59}[^\W_])[ \t]*\n(?=\s*[A-Z0-9\"“‘(])|(?<=[^\s.!?;:,])[ \t]*\n[ \t]*\n")
 
 
 @dataclass(frozen=True)

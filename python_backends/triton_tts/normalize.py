@@ -37,11 +37,13 @@ _SUFFIXES = {
     "Pt.": "part", "Ch.": "chapter", "Ep.": "episode", "min.": "minutes", "sec.": "seconds", "hr.": "hour",
     "Dept.": "department", "Univ.": "university", "est.": "established", "Est.": "established", "Op.": "opus",
     "Mvt.": "movement", "Sym.": "symphony", "ext.": "extension", "Ext.": "extension",
-    **{f"{m[:3]}.": m for m in _MONTHS if len(m) > 3}, "Sept.": "September",
+    **{f"{m[:3]}.": m for m in _MONTHS if len(m) > 3 and m[:3] not in ("Jan", "Dec")}, "Sept.": "September",  # "to Jan. Enjoy"
 }
-# Before a number, with or without the period: "Vol. 2", "Vol.2", "Vol 2".
+# Before a number or a Roman numeral, with the period ("Vol. 2", "Vol.2", "Pt. I"); without it only the
+# capitalised ones that are no English word ("Vol 2"; not "No 1 like you", "a photo op 2 days ago").
 _NUMBERED = {"Vol": "volume", "vol": "volume", "Pt": "part", "Op": "opus", "op": "opus", "Mvt": "movement", "Sym": "symphony",
-             "Ch": "chapter", "Ep": "episode", "No": "number"}
+             "Ch": "chapter", "Ep": "episode"}
+_NUMBERED_BARE = ("Vol", "Pt", "Op")
 _DAYS = {d[:3]: d for d in "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()} | {"Tues": "Tuesday", "Thur": "Thursday", "Thurs": "Thursday"}
 # After these words a day of the month needs no "the": "Happy 4th of July", "every 4th of July".
 _DETERMINERS = {"the", "this", "that", "every", "each", "next", "last", "happy", "a", "our", "my", "your", "his", "her", "their", "its"}
@@ -49,7 +51,10 @@ _DETERMINERS = {"the", "this", "that", "every", "each", "next", "last", "happy",
 _DATE_PREPOSITIONS = {"on", "by", "from", "until", "till", "since", "before", "after", "of", "between", "and", "to", "through", "thru", "due"}
 # Denominators read as fractions ("three quarters"); "7/11" and "9/11" are names, read "seven eleven".
 _FRACTION_DENOMINATORS = {2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 16, 20, 25, 32, 64, 100}
-_RATING_DENOMINATORS = {5, 10, 100}  # "8/10", "4/5 stars": "out of"
+_TIME_PREPOSITIONS = {"at", "from", "until", "till", "by", "before", "after", "around", "to", "since"}  # "at 19:30"; not "Matthew 19:14"
+_RATING_DENOMINATORS = {5, 10, 100}
+# After "Part I" these words mean the numeral ("Book I is the best"); any other lowercase word, the pronoun.
+_AFTER_TITLE_NUMERAL = {"of", "and", "or", "is", "was", "has", "had", "in", "on", "at", "to", "from", "with", "by", "for", "as", "will"}  # "8/10", "4/5 stars": "out of"
 _COUNTED_NOUNS = "views|streams|plays|listeners|fans|followers|subscribers|downloads|copies|sales|users|people|records|albums|units|likes|hits|tickets"
 _FORTS = "Lauderdale Worth Myers Collins Wayne Smith Pierce Knox Bragg Hood Lee Sill Dodge Benning Campbell Stewart Riley Bliss Sumter McHenry".split()
 _CURRENCY_PREFIXES = {"CA": "Canadian", "C": "Canadian", "AU": "Australian", "A": "Australian", "NZ": "New Zealand", "US": "US", "HK": "Hong Kong", "S": "Singapore"}
@@ -95,6 +100,8 @@ _VULGAR = {"½": "a half", "¼": "a quarter", "¾": "three quarters"}
 # Emoji, pictographs, dingbats, arrows and the joiners between them: dropped (espeak-ng reads their names:
 # "smiling face with sunglasses"). A heart between words is read "love" ("I ❤️ NY").
 _EMOJI = re.compile("[\U0001F000-\U0001FAFF\u2600-\u27BF\u2B00-\u2BFF\u2190-\u21FF\uFE0F\u200D\u20E3\U000E0020-\U000E007F]+")
+_ACCIDENTALS = re.compile("(?<=[A-G])[\u266d\u266f\u266e]")  # B♭, C♯: in the emoji range, but a key's name
+_ACCIDENTAL_WORDS = {"\u266d": " flat", "\u266f": " sharp", "\u266e": " natural"}
 _HEART = re.compile("(?<=\\w )[\u2764\u2665]\uFE0F?(?= \\w)")
 _URL_SPOKEN = {".": " dot ", "/": " slash ", "-": " dash ", "_": " underscore ", ":": " colon ", "?": " question mark ",
                "=": " equals ", "&": " and ", "~": " tilde ", "#": " hash ", "@": " at ", "+": " plus "}
@@ -158,8 +165,9 @@ def _month_day(match: re.Match) -> str:
 
 def _word_before(match: re.Match) -> str:
     """The word just before the match, lowercased ("" at the start of a sentence)."""
-    before = re.search(r"([\w']+)[^\w.!?]*$", match.string[: match.start()])
-    return before[1].lower() if before and not re.search(r"[.!?]\s*$", match.string[: match.start()]) else ""
+    window = match.string[max(0, match.start() - 40) : match.start()]  # a regex anchored at $ over all the text is quadratic
+    before = re.search(r"([\w']+)[^\w.!?]*$", window)
+    return before[1].lower() if before and not re.search(r"[.!?]\s*$", window) else ""
 
 
 def _day_month(match: re.Match) -> str:
@@ -175,8 +183,12 @@ def _day_month(match: re.Match) -> str:
 
 
 def _short_date(match: re.Match) -> str:
-    """'on 12/25' -> 'on December twenty-fifth' (m/d after a preposition; d/m when the first cannot be a month)."""
+    """'on 12/25' -> 'on December twenty-fifth' (m/d after a preposition; d/m when the first cannot be a month).
+    Not a part ("by 1/3", "after 2/3 of the votes", "from 1/4 to 1/2") unless the words say a day ("on", "due")."""
     first, second = int(match["first"]), int(match["second"])
+    is_part = first < second <= 8 or re.match(r"\s+of\b", match.string[match.end():])
+    if (first, second) == (24, 7) or is_part and match["before"].lower() not in ("on", "due", "until", "till"):
+        return match[0]
     if 1 <= first <= 12 and 1 <= second <= 31:
         return f"{match['before']} {date_words(first, second, None)}"
     if 1 <= second <= 12 and 1 <= first <= 31:
@@ -194,7 +206,7 @@ def _keep_sentence_end(match: re.Match, words: str) -> str:
 def _street_or_saint(match: re.Match) -> str:
     """'St. Louis' -> 'Saint Louis'; 'Main St.' and 'Main St. Then' -> 'Main Street'. A capitalised word
     before "St." names the street, unless it is the first word of its sentence ("Visit St. Louis")."""
-    before = match.string[: match.start()]
+    before = match.string[max(0, match.start() - 60) : match.start()]
     after = match.string[match.end():]
     street_name = re.search(r"[A-Z][\w'-]*\s+$", before) and not re.search(r"(?:^|[.!?]\s+)\S+\s+$", before)
     if re.match(r"\s+[A-Z]", after) and not street_name:
@@ -241,7 +253,7 @@ def _time(match: re.Match) -> str:
     if hours > 23 or minutes > 59:
         return match[0]
     ampm = _am_pm(match["ampm"])
-    if not ampm and (hours > 12 or match["h"] == "00"):
+    if not ampm and (hours > 12 or match["h"] == "00") and _word_before(match) in _TIME_PREPOSITIONS:
         hours, ampm = (hours - 12, " p m") if hours > 12 else (12, " a m")
     spoken = cardinal(hours)
     if minutes == 0:
@@ -253,10 +265,23 @@ def _time(match: re.Match) -> str:
     return _keep_sentence_end(match, spoken + ampm) if match["ampm"] and match["ampm"].endswith(".") else spoken + ampm
 
 
+def _ratio(match: re.Match) -> str:
+    """'3:1 odds', 'won 2:1' -> 'three to one'; after a name it is a chapter and verse ("John 14:6"): as written."""
+    if re.search(r"(?<![.!?]\s)\b[A-Z][a-z]+\s+$", match.string[max(0, match.start() - 30) : match.start()]):
+        return match[0]
+    return f"{cardinal(int(match['a']))} to {cardinal(int(match['b']))}"
+
+
+def _inches(match: re.Match) -> str:
+    """'a 12" single' -> 'a twelve-inch single'; not the closing quote of '"Take 5" remix'."""
+    opened = match.string[: match.start()].count('"') % 2 or match.string[: match.start()].count("“") > match.string[: match.start()].count("”")
+    return match[0] if opened else f"{cardinal(int(match['n']))}-inch "
+
+
 def _duration(match: re.Match) -> str:
     """'1:02:33' (a track's length) -> 'one hour two minutes thirty-three seconds'."""
     parts = zip((int(match["h"]), int(match["m"]), int(match["s"])), ("hour", "minute", "second"))
-    return " ".join(f"{cardinal(value)} {unit}{'s' if value != 1 else ''}" for value, unit in parts if value)
+    return " ".join(f"{cardinal(value)} {unit}{'s' if value != 1 else ''}" for value, unit in parts if value) or "zero seconds"
 
 
 def clock_time(text: str) -> str | None:
@@ -373,8 +398,9 @@ def _roman(match: re.Match) -> str:
     numeral = match["numeral"]
     if not _VALID_ROMAN.match(numeral) or match["name"] in _NOT_TITLES:
         return match[0]
-    if numeral == "I" and (match["name"][0].islower() or re.match(r"\s+[a-z]", match.string[match.end():])):
-        return match[0]  # the pronoun: "the part I love", "this season I learned"
+    following = re.match(r"\s+([a-z]+)", match.string[match.end():])
+    if numeral == "I" and (match["name"][0].islower() or following and following[1] not in _AFTER_TITLE_NUMERAL):
+        return match[0]  # the pronoun: "the part I love", "this season I learned"; but "Season I of the show"
     value = roman_value(numeral)
     if match["name"] in _REGNAL_NAMES:
         return f"{match['name']} the {ordinal(value)}"
@@ -407,14 +433,16 @@ _RULES: list[tuple[re.Pattern, Callable[[re.Match], str] | str]] = [
     (re.compile(r"(?<![\w.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\w|\.\d)"), lambda m: _slash_date(m, day_first=True)),
     (re.compile(r"(?<![\w/])(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?![\w/])"), _slash_date),
     (re.compile(r"\b(?P<before>(?i:on|by|until|till|through|thru|from|since|before|after|due|starting|ending))\s+(?P<first>\d{1,2})/(?P<second>\d{1,2})(?![\w/]|\.\d)"), _short_date),
-    (re.compile(rf"\b(?P<first>{_DAY_NAME})\.?\s?[-–]\s?(?P<last>{_DAY_NAME})\b\.?"), lambda m: f"{_DAYS[m['first']]} to {_DAYS[m['last']]}"),
-    (re.compile(rf"\b(?P<day>{_DAY_NAME})\.?(?P<comma>,?)(?=\s+(?:{_MONTH_NAME}|\d))"), lambda m: _DAYS[m["day"]] + m["comma"]),
+    (re.compile(rf"\b(?P<first>{_DAY_NAME})\.?\s?[-–]\s?(?P<last>{_DAY_NAME})\b"), lambda m: f"{_DAYS[m['first']]} to {_DAYS[m['last']]}"),
+    (re.compile(rf"\b(?P<day>{_DAY_NAME})(?:\.?(?P<comma>,)|\.)(?=\s+(?:{_MONTH_NAME}|\d))|\b(?P<bare>{_DAY_NAME})(?=\s+{_MONTH_NAME})"),
+     lambda m: _DAYS[m["day"] or m["bare"]] + (m["comma"] or "")),
     (re.compile(rf"\b(?P<month>{_MONTH_NAME})\s+(?P<day>\d{{1,2}})(?:st|nd|rd|th)?\b(?:,?\s+(?P<year>\d{{4}})\b)?"), _month_day),
     (re.compile(r"\b(?P<month>Jan|Feb|Mar|Apr|Jun|Jul|Aug|Sept|Sep|Oct|Nov|Dec)\.?\s+(?P<year>1\d{3}|20\d{2})\b"), lambda m: f"{_month(m['month'])} {year(int(m['year']))}"),
     (re.compile(rf"\b(?P<day>\d{{1,2}})(?P<suffix>st|nd|rd|th)?\s+(?P<of>of\s+)?(?P<month>{_MONTH_NAME})(?:,?\s+(?P<year>\d{{4}})\b)?"), _day_month),
     (re.compile(r"\b[Nn]o\.\s?(?=\d)"), "number "),
     (re.compile(r"\b(?P<abbr>" + "|".join(_NUMBERED) + r")\.\s?(?P<numeral>[IVXLC]+)\b(?!['’])"), _numbered_roman),
-    (re.compile(r"\b(?P<abbr>" + "|".join(_NUMBERED) + r")(?:\.\s?|\s)(?=\d)"), lambda m: _NUMBERED[m["abbr"]] + " "),
+    (re.compile(r"\b(?P<abbr>" + "|".join(_NUMBERED) + r")\.\s?(?=\d)|\b(?P<bare>" + "|".join(_NUMBERED_BARE) + r")\s(?=\d)"),
+     lambda m: _NUMBERED[m["abbr"] or m["bare"]] + " "),
     (re.compile(r"(?<![\w.])St\.(?=\s|$|[,;:!?])"), _street_or_saint),
     (re.compile(r"(?<=\d)\s+[Ff]t\.(?=\s+[A-Z])"), " featuring"),
     (re.compile(r"(?<![\w.])Ft\.?(?=\s+(?:" + "|".join(_FORTS) + r")\b)"), "Fort"),
@@ -429,12 +457,12 @@ _RULES: list[tuple[re.Pattern, Callable[[re.Match], str] | str]] = [
     (re.compile(r"(?<![\w:])(?P<h>\d{1,2}):(?P<m>[0-5]\d):(?P<s>[0-5]\d)(?![\w:])"), _duration),
     (re.compile(rf"(?<![\w.])(?P<h>\d{{1,2}})\.(?P<m>[0-5]\d)\s?(?P<ampm>{_AMPM})(?!\w)"), _time),
     (_CLOCK, _time),
-    (re.compile(r"(?<![\w:.])(?P<a>\d{1,2}):(?P<b>\d)(?![\w:]|\.\d)"), lambda m: f"{cardinal(int(m['a']))} to {cardinal(int(m['b']))}"),
+    (re.compile(r"(?<![\w:.])(?P<a>\d{1,2}):(?P<b>\d)(?![\w:]|\.\d)"), _ratio),
     (re.compile(rf"(?<![\w.])(?P<first>-?(?:{_NUMBER}))\s?[-–—]\s?(?P<second>{_NUMBER})\s?%"), lambda m: f"{_signed(m['first'])} to {_signed(m['second'])} percent"),
-    (re.compile(r"(?<![\w.])(?P<n>10|14|18|22|24)K(?=\s+(?:gold|white|rose|yellow|[A-Z]))"), lambda m: f"{cardinal(int(m['n']))} karat"),
+    (re.compile(r"(?<![\w.])(?P<n>14|18|22|24)K(?=\s+(?:gold|white|rose|yellow|[A-Z]))"), lambda m: f"{cardinal(int(m['n']))} karat"),
     (re.compile(rf"(?<![\w.])(?P<amount>{_NUMBER})\s?m(?=\s+(?:{_COUNTED_NOUNS})\b)"), lambda m: f"{decimal(m['amount'])} million"),
     (re.compile(r"(?<![\w.])(?P<ft>[3-8])['’′]\s?(?P<inch>\d|1[01])(?:[\"”″]|'')"), lambda m: f"{cardinal(int(m['ft']))} foot {cardinal(int(m['inch']))}"),
-    (re.compile(r"(?<![\w.])(?P<n>\d{1,2})[\"”″]\s?(?=(?:single|singles|vinyl|record|records|LP|EP|remix|screen|display|subwoofer|woofer|speakers?)\b)"), lambda m: f"{cardinal(int(m['n']))}-inch "),
+    (re.compile(r"(?<![\w.])(?P<n>\d{1,2})[\"”″]\s?(?=(?:single|singles|vinyl|record|records|LP|EP|remix|screen|display|subwoofer|woofer|speakers?)\b)"), _inches),
     (re.compile(rf"(?<![\w.])(?P<amount>-?(?:{_NUMBER}))[xX](?![\w/])"), lambda m: f"{_signed(m['amount'])} times"),
     (re.compile(r"(?<=\d)\s?[x×*]\s?(?=\d)"), " times "),
     (re.compile(r"(?<=[A-Za-z])\*+(?=[A-Za-z])"), ""),  # censored: "F**k" is read as its letters, not "asterisk"
@@ -466,14 +494,14 @@ _RULES: list[tuple[re.Pattern, Callable[[re.Match], str] | str]] = [
 ]
 
 
-_AFTER_SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*\s+$")
+_AFTER_SENTENCE_END = re.compile(r"[.!?][\"”’')\]]*\s+[\"“‘(\[]*$")
 
 
 def _spoken(replacement: Callable[[re.Match], str] | str, match: re.Match) -> str:
     """A rule's words for `match`, capitalised where a sentence starts ("2015 was great." -> "Twenty fifteen
     was great."): the sentence splitter reads a lowercase word after a period as the same sentence going on."""
     spoken = replacement(match) if callable(replacement) else match.expand(replacement)
-    if spoken[:1].islower() and not match[0][:1].islower() and _AFTER_SENTENCE_END.search(match.string[: match.start()]):
+    if spoken[:1].islower() and not match[0][:1].islower() and _AFTER_SENTENCE_END.search(match.string[max(0, match.start() - 12) : match.start()]):
         return spoken[0].upper() + spoken[1:]
     return spoken
 
@@ -481,6 +509,7 @@ def _spoken(replacement: Callable[[re.Match], str] | str, match: re.Match) -> st
 def normalize(text: str) -> str:
     """Rewrite numbers, dates, money, times, addresses, abbreviations and symbols as words; collapse whitespace."""
     text = " ".join(text.split())
+    text = _ACCIDENTALS.sub(lambda m: _ACCIDENTAL_WORDS[m[0]], text)
     text = _EMOJI.sub(" ", _HEART.sub("love", text))
     for pattern, replacement in _RULES:
         text = pattern.sub(partial(_spoken, replacement), text)
