@@ -206,8 +206,8 @@ class TextFrontend:
         """Lexicon words cut out of the written text, the rest normalized; spoken-form pieces unchanged."""
         parts = [part for piece in pieces for part in (self.lexicon.split(piece) if isinstance(piece, str) else [piece])]
         return [
-            _normalize_inside(part, isinstance(parts[k + 1], Phonemes) if k + 1 < len(parts) else False) if isinstance(part, str) else part
-            for k, part in enumerate(parts)
+            _normalize_inside(part, isinstance(following, Phonemes)) if isinstance(part, str) else part
+            for part, following in zip(parts, [*parts[1:], None])
         ]
 
     def process(self, text: bytes, voice: bytes | None = None, rate: float | None = None, word_timestamps: bool = False) -> PhonemizedRequest:
@@ -223,7 +223,7 @@ class TextFrontend:
                     rows.add_sentence(*pieces_to_ids_and_words(sentence, espeak_voice, self.config.inventory), segment_pace)
                 else:
                     rows.add_sentence(pieces_to_ids(sentence, espeak_voice, self.config.inventory, self.config.phonemizer), [], segment_pace)
-                check_phoneme_count(sum(len(ids) for ids in rows.ids), self.max_phonemes)  # refused before the rest is read
+                check_phoneme_count(rows.id_count, self.max_phonemes)  # refused before the rest is read
             rows.pause(round(segment.pause_ms * self.frames_per_ms))
         pause_seconds = sum(rows.pauses) / self.frames_per_ms / 1000
         if pause_seconds > MAX_PAUSE_SECONDS:
@@ -249,6 +249,7 @@ class _Rows:
         self.paces: list[float] = []
         self.pauses: list[int] = []
         self.words: list[tuple[str, tuple[int, int], tuple[int, int]]] = []  # (text, (row, id), (row, id))
+        self.id_count = 0
 
     def add_sentence(self, rows: list[list[int]], words: list[WordPosition], pace: float) -> None:
         """A sentence's rows; those with nothing but the start and end marks are left out (they hold no word)."""
@@ -257,6 +258,7 @@ class _Rows:
             if len(ids) >= 3:
                 new_index[index] = len(self.ids)
                 self.ids.append(ids)
+                self.id_count += len(ids)
                 self.paces.append(pace)
                 self.pauses.append(0)
         for word in words:

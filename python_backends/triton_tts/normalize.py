@@ -418,7 +418,7 @@ def _signed(text: str) -> str:
 _NUMBER = r"\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?"
 _END = r"(?![\w]|[.,]\d)"  # a number ends at a non-word character (a sentence's period is fine)
 _AMPM = r"[aApP]\.?[mM]\.?"
-_DAY_NAME = "Mon|Tues|Tue|Wed|Thurs|Thur|Thu|Fri|Sat|Sun"
+_DAY_NAME = "|".join(sorted(_DAYS, key=len, reverse=True))
 _SCALE = r"thousand|million|billion|trillion|bn|[kKMBm]"
 _RULES: list[tuple[re.Pattern, Callable[[re.Match], str] | str]] = [
     (re.compile(r"\b[\w.+-]+@[\w-]+(?:\.[\w-]+)+\b"), lambda m: _spell_address(m[0])),

@@ -39,7 +39,9 @@ def align(spoken_lengths: list[int], written: list[str], written_length: Callabl
     costs linear time, not quadratic (the full table took 30 s for 2,000 spoken digits)."""
     expected = [written_length(w) for w in written]
     n, m = len(spoken_lengths), len(written)
-    low, high = _bands(spoken_lengths, expected)
+    spoken_at = list(accumulate(spoken_lengths, initial=0))  # spoken_at[i]: length of the first i spoken words
+    written_at = list(accumulate(expected, initial=0))
+    low, high = _bands(spoken_at, written_at)
     cost: list[dict[int, float]] = [{} for _ in range(n + 1)]
     back: list[dict[int, tuple[int, int]]] = [{} for _ in range(n + 1)]
     cost[0][0] = 0.0
@@ -52,9 +54,9 @@ def align(spoken_lengths: list[int], written: list[str], written_length: Callabl
                 if i + a > n or not low[i + a] <= j + b <= high[i + a]:
                     continue
                 if a == 0 or b == 0:
-                    step = _UNPAIRED_COST + sum(spoken_lengths[i : i + a]) + sum(expected[j : j + b])
+                    step = _UNPAIRED_COST + spoken_at[i + a] - spoken_at[i] + written_at[j + b] - written_at[j]
                 else:
-                    step = abs(sum(spoken_lengths[i : i + a]) - sum(expected[j : j + b])) + (a + b - 2)
+                    step = abs(spoken_at[i + a] - spoken_at[i] - written_at[j + b] + written_at[j]) + (a + b - 2)
                 if here + step < cost[i + a].get(j + b, float("inf")):
                     cost[i + a][j + b] = here + step
                     back[i + a][j + b] = (a, b)
@@ -67,13 +69,11 @@ def align(spoken_lengths: list[int], written: list[str], written_length: Callabl
     return _attach_unpaired(groups[::-1])
 
 
-def _bands(spoken_lengths: list[int], expected: list[int]) -> tuple[list[int], list[int]]:
+def _bands(spoken_at: list[int], written_at: list[int]) -> tuple[list[int], list[int]]:
     """For each count of spoken words i, the written words [low[i], high[i]] a path may have covered: within
     BAND of where the spoken words' running length meets the written words' (scaled to the same total; merges
     keep lengths, so the best path runs there). Each row's band reaches the next one's, so a path always exists."""
-    spoken_at = list(accumulate(spoken_lengths, initial=0))
-    written_at = list(accumulate(expected, initial=0))
-    n, m = len(spoken_lengths), len(expected)
+    n, m = len(spoken_at) - 1, len(written_at) - 1
     scale = written_at[-1] / spoken_at[-1] if spoken_at[-1] else 0.0
     centers = [min(m, bisect_left(written_at, spoken * scale)) for spoken in spoken_at]
     centers[-1] = m
