@@ -30,6 +30,10 @@ SPLITS = [
     ("I live in the U.S.A. Do you?", ["I live in the U.S.A.", "Do you?"]),
     ("So did I. Everyone was happy.", ["So did I.", "Everyone was happy."]),
     ('He left. "2 more," she said.', ["He left.", '"Two more," she said.']),
+    # text written without capitals: a mark before a lowercase word ends the sentence
+    ("i love this song. it is so good! play it again?", ["i love this song.", "it is so good!", "play it again?"]),
+    ("lol ok. i.e. the one from 2015. brb", ["lol ok.", "that is the one from twenty fifteen.", "brb"]),
+    ("poems by e. e. cummings. so good ... really", ["poems by e. e. cummings.", "so good ... really"]),
 ]
 
 

@@ -106,18 +106,27 @@ def check_phoneme_count(count: int, max_phonemes: int) -> None:
         raise InvalidRequest(f"TEXT is {count} phonemes long; this deployment takes at most {max_phonemes}: split it", "too_many_phonemes")
 
 
-def sentence_ends(text: str, following: str = "") -> list[int]:
+def is_caseless(text: str) -> bool:
+    """Text written without capitals (chat, "i love this song. it is so good"): there a lowercase word after
+    a mark starts a sentence."""
+    return not any(c.isupper() for c in text)
+
+
+def sentence_ends(text: str, following: str = "", caseless: bool = False) -> list[int]:
     """Where sentences of `text` end (after the mark and any closing quote); `following` is the text after it
     (the next pieces), for the last mark's decision. Not an end: a mark before a lowercase word ("Panic! at
-    the Disco is next", "fun. is next"), or an initial's period before a word that does not start sentences
-    ("J. Cole", "B.B. King", "in the U.S. and Canada"; but "Plan B. Then")."""
+    the Disco is next", "fun. is next") unless the text is `caseless` and the mark is not an ellipsis, or an initial's period before a word
+    that does not start sentences ("J. Cole", "B.B. King", "in the U.S. and Canada"; but "Plan B. Then")."""
     ends = []
     for match in _SENTENCE_END.finditer(text):
         after = (text[match.end():] + following).lstrip().lstrip(_OPENING)
         next_word = after.split(maxsplit=1)[0].rstrip(",.;:!?\"”’')]") if after.strip() else ""
-        if next_word[:1].islower():
-            continue
-        if match[0].startswith(".") and _INITIAL.search(text[: match.start() + 1]) and next_word not in SENTENCE_STARTERS:
+        if next_word[:1].islower() and not (caseless and not match[0].startswith("..")):
+            continue  # in caseless text an ellipsis still trails off inside the sentence
+        before = text[: match.start() + 1]
+        if caseless:
+            before, next_word = before.upper(), next_word.capitalize()  # "e. e. cummings" as "E. E. Cummings"
+        if match[0].startswith(".") and _INITIAL.search(before) and next_word not in SENTENCE_STARTERS:
             continue
         ends.append(match.end())
     return ends
@@ -125,19 +134,20 @@ def sentence_ends(text: str, following: str = "") -> list[int]:
 
 def split_sentences(text: str) -> list[str]:
     """Sentences are synthesized as separate rows: attention stays short and each keeps its own intonation."""
-    bounds = [0, *sentence_ends(text), len(text)]
+    bounds = [0, *sentence_ends(text, caseless=is_caseless(text)), len(text)]
     return [text[a:b].strip() for a, b in zip(bounds, bounds[1:]) if text[a:b].strip()]
 
 
 def split_piece_sentences(pieces: list[Piece]) -> list[list[Piece]]:
     """split_sentences across pieces: only written text ends a sentence; fixed pronunciations stay inside."""
     sentences: list[list[Piece]] = [[]]
+    caseless = is_caseless("".join(piece_text(p) for p in pieces))
     for index, piece in enumerate(pieces):
         if not isinstance(piece, str):
             sentences[-1].append(piece)
             continue
         following = "".join(piece_text(p) for p in pieces[index + 1 : index + 3])
-        bounds = [0, *sentence_ends(piece, following), len(piece)]
+        bounds = [0, *sentence_ends(piece, following, caseless), len(piece)]
         for number, (a, b) in enumerate(zip(bounds, bounds[1:])):
             if number:
                 sentences.append([])

@@ -7,8 +7,9 @@ numbers, dates (and day names, "on 12/25", "12.05.2026"), abbreviations that dep
 "¥", "¢"), clock times (24-hour, "7.30pm", ranges "9am-5pm"), track lengths ("1:02:33"), ratios ("3:1"),
 numbers with units, heights and inches, decades ('90s, 1990s) and plural numbers ("45s", "#1s"), ranges,
 years, version numbers, scientific notation, fractions, ratings ("8/10") and time signatures ("3/4 time"),
-ordinals, roman numerals in titles (never the pronoun: "the part I love"), "#1", emoji (dropped; a heart
-between words is "love"), plain numbers and symbols. A word a rule writes where a sentence starts is
+ordinals, roman numerals in titles (never the pronoun: "the part I love"; "Henry V"), "#1", names read in pairs
+("Boeing 747", "TR-808", "Room 237"), ZIP codes, thousands grouped with spaces ("1 000 000"), starred-out words
+("f***ing" is "bleeping"), emoji (dropped; a heart between words is "love"), plain numbers and symbols. A word a rule writes where a sentence starts is
 capitalised, so the sentence splitter still sees the sentence start.
 Numbers glued to letters ("2Pac", "MP3", "4K") are left to espeak-ng, which reads them well. Where a rule
 guesses (a four-digit number is a year unless a counted noun follows), docs/voice.md says how.
@@ -20,7 +21,7 @@ import re
 from functools import partial
 from typing import Callable
 
-from triton_tts.numbers import cardinal, decimal, digits, fraction, ordinal, year
+from triton_tts.numbers import cardinal, decimal, digits, fraction, ordinal, paired, year
 
 _MONTHS = "January February March April May June July August September October November December".split()
 _MONTH_BY_PREFIX = {m[:3].lower(): m for m in _MONTHS}
@@ -81,6 +82,17 @@ _UNITS = {
 }
 _REGNAL_NAMES = "Henry Louis Elizabeth George Charles Edward William Richard James John Pius Benedict Leo Gregory Clement Innocent Paul Victoria Mary Anne Philip Frederick Ludwig Peter Ivan Alexander Nicholas".split()
 _ROMAN_CUES = "Part Chapter Volume Vol. Act Book Episode Season Phase Level Round War Bowl Title Apollo Rocky".split()
+# Before these words a three- or four-digit number is a name read in pairs ("Boeing 747", "Room 237", "Highway 101").
+_PAIRED_CUES = "Boeing Airbus Porsche Roland Technics Room Rm. Suite Flight Highway Hwy Route Interstate Gate Platform Apartment Apt. Bus".split()
+# Before a ZIP code a state's abbreviation is read as its name ("Beverly Hills, CA 90210").
+_US_STATES = {abbreviation: name.replace("_", " ") for abbreviation, name in (pair.split("=") for pair in (
+    "AL=Alabama AK=Alaska AZ=Arizona AR=Arkansas CA=California CO=Colorado CT=Connecticut DE=Delaware "
+    "DC=DC FL=Florida GA=Georgia HI=Hawaii ID=Idaho IL=Illinois IN=Indiana IA=Iowa KS=Kansas KY=Kentucky "
+    "LA=Louisiana ME=Maine MD=Maryland MA=Massachusetts MI=Michigan MN=Minnesota MS=Mississippi MO=Missouri "
+    "MT=Montana NE=Nebraska NV=Nevada NH=New_Hampshire NJ=New_Jersey NM=New_Mexico NY=New_York NC=North_Carolina "
+    "ND=North_Dakota OH=Ohio OK=Oklahoma OR=Oregon PA=Pennsylvania RI=Rhode_Island SC=South_Carolina "
+    "SD=South_Dakota TN=Tennessee TX=Texas UT=Utah VT=Vermont VA=Virginia WA=Washington WV=West_Virginia "
+    "WI=Wisconsin WY=Wyoming").split())}
 _ROMAN_VALUES = {"I": 1, "V": 5, "X": 10, "L": 50, "C": 100}
 _VALID_ROMAN = re.compile(r"^(?=[IVXLC])(XC|XL|L?X{0,3})(IX|IV|V?I{0,3})$")
 # After a year, these words say it was a count ("1999 songs"): an "s"-word that is not a plural noun.
@@ -407,6 +419,24 @@ def _roman(match: re.Match) -> str:
     return f"{match['name']} {cardinal(value)}"
 
 
+# A word with letters starred out that can only be a swear word ("f***ing", "s**t", "d*mn"): "bleep", as
+# radio says it, keeping the written ending ("bleeping"). Other starred words keep their letters ("Un*x",
+# "M*A*S*H"), and a footnote star ("song*") or markdown ("**bold**") is not a starred word.
+_SWEAR_WORDS = ("fuck fucks fucking fuckin fucked fucker fuckers motherfucker motherfuckers shit shits shitty bullshit "
+                "damn damned goddamn bitch bitches ass asshole assholes bastard bastards cunt dick dickhead piss "
+                "pissed crap cock prick twat wanker bollocks slut whore").split()
+_STARRED = re.compile(r"(?<![\w*])(?P<head>[A-Za-z]{1,4})(?:\*{2,}|\*(?=[A-Za-z]))(?P<tail>[A-Za-z]{0,6})(?![\w*])")
+_BLEEP_ENDINGS = ("ing", "in", "ed", "ers", "er", "s")
+
+
+def _bleep(match: re.Match) -> str:
+    head, tail = match["head"].lower(), match["tail"].lower()
+    if not any(w.startswith(head) and w.endswith(tail) and len(w) > len(head) + len(tail) for w in _SWEAR_WORDS):
+        return match[0]
+    ending = next((e for e in _BLEEP_ENDINGS if tail.endswith(e) and (e != "s" or len(tail) > 1)), "")
+    return ("Bleep" if match["head"][0].isupper() else "bleep") + ending
+
+
 def _signed(text: str) -> str:
     """'-3.5' -> 'minus three point five'; leading zeros ('007') are read digit by digit."""
     sign, body = ("minus ", text[1:]) if text.startswith("-") else ("", text)
@@ -427,11 +457,17 @@ _RULES: list[tuple[re.Pattern, Callable[[re.Match], str] | str]] = [
     (re.compile(r"(?<![\w+])(?:\+?1[\s.-])?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}(?!\w|[.-]\d)"), lambda m: phone_words(m[0])),
     (re.compile(r"(?<![\w+])\+\d{1,3}(?:[\s.-]\d{2,4}){2,4}(?!\w|[.-]\d)"), lambda m: phone_words(m[0])),
     (re.compile(r"(?<![\w.-])\d{3}-\d{4}(?!\w|[.-]\d)"), lambda m: phone_words(m[0])),
+    (re.compile(r"\b(?P<cue>" + "|".join(re.escape(c) for c in _PAIRED_CUES) + r")\s+(?P<n>[1-9]\d{2,3})(?!\w|[.,]\d)"),
+     lambda m: f"{m['cue']} {paired(int(m['n']))}"),
+    (re.compile(r"\b(?P<model>[A-Z]{1,3})-(?P<n>[1-9]\d{2,3})(?!\w|[.,-]\d)"), lambda m: f"{m['model']} {paired(int(m['n']))}"),  # TR-808, I-405
+    (re.compile(r"\b(?:(?P<state>" + "|".join(_US_STATES) + r")|(?P<cue>(?i:zip(?:\s?code)?|postcode)):?)\s+(?P<zip>\d{5})(?:-(?P<plus4>\d{4}))?(?!\w|[.,-]\d)"),
+     lambda m: (_US_STATES.get(m["state"]) or m["cue"]) + " " + digits(m["zip"]) + (", " + digits(m["plus4"]) if m["plus4"] else "")),
     (re.compile(r"(?<![\w.,-])911(?!\w|[.,]\d)"), "nine one one"),
     (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), _iso_date),
     (re.compile(r"\b(\d{4})/(\d{1,2})/(\d{1,2})\b"), _iso_date),
     (re.compile(r"(?<![\w.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\w|\.\d)"), lambda m: _slash_date(m, day_first=True)),
     (re.compile(r"(?<![\w/])(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?![\w/])"), _slash_date),
+    (re.compile(r"(?<![\w/.])9/11(?![\w/]|\.\d)"), "nine eleven"),  # the day the towers fell, not a date to come
     (re.compile(r"\b(?P<before>(?i:on|by|until|till|through|thru|from|since|before|after|due|starting|ending))\s+(?P<first>\d{1,2})/(?P<second>\d{1,2})(?![\w/]|\.\d)"), _short_date),
     (re.compile(rf"\b(?P<first>{_DAY_NAME})\.?\s?[-–]\s?(?P<last>{_DAY_NAME})\b"), lambda m: f"{_DAYS[m['first']]} to {_DAYS[m['last']]}"),
     (re.compile(rf"\b(?P<day>{_DAY_NAME})(?:\.?(?P<comma>,)|\.)(?=\s+(?:{_MONTH_NAME}|\d))|\b(?P<bare>{_DAY_NAME})(?=\s+{_MONTH_NAME})"),
@@ -465,7 +501,8 @@ _RULES: list[tuple[re.Pattern, Callable[[re.Match], str] | str]] = [
     (re.compile(r"(?<![\w.])(?P<n>\d{1,2})[\"”″]\s?(?=(?:single|singles|vinyl|record|records|LP|EP|remix|screen|display|subwoofer|woofer|speakers?)\b)"), _inches),
     (re.compile(rf"(?<![\w.])(?P<amount>-?(?:{_NUMBER}))[xX](?![\w/])"), lambda m: f"{_signed(m['amount'])} times"),
     (re.compile(r"(?<=\d)\s?[x×*]\s?(?=\d)"), " times "),
-    (re.compile(r"(?<=[A-Za-z])\*+(?=[A-Za-z])"), ""),  # censored: "F**k" is read as its letters, not "asterisk"
+    (_STARRED, _bleep),
+    (re.compile(r"(?<=[A-Za-z])\*+(?=[A-Za-z])"), ""),  # other starred words: "Un*x", "M*A*S*H" read as their letters
     (re.compile(rf"(?<![\w.])(?P<amount>-?(?:{_NUMBER}))\s?(?P<unit>{'|'.join(re.escape(u) for u in sorted(_UNITS, key=len, reverse=True) if u[0].isalpha())})(?!\w|/[A-Za-z])"), _number_with_unit),
     (re.compile(rf"(?<![\w.])(?P<amount>-?(?:{_NUMBER}))\s?(?P<unit>°[CF]?|%)"), _number_with_unit),
     (re.compile(rf"(?<![\w.])(?P<amount>-?(?:{_NUMBER}))(?P<scale>bn|[kKMB])(?!\w)"), _number_with_scale),
@@ -485,6 +522,7 @@ _RULES: list[tuple[re.Pattern, Callable[[re.Match], str] | str]] = [
     (re.compile(r"\b(\d+)(?:st|nd|rd|th)\b", re.IGNORECASE), lambda m: ordinal(int(m[1]))),
     (re.compile(r"\b(?P<name>(?i:" + "|".join(re.escape(c) for c in _ROMAN_CUES) + r"))\s+(?P<numeral>[IVXLC]+)\b(?!['’])"), _roman),
     (re.compile(r"\b(?P<name>[A-Z][a-z]+)\s+(?P<numeral>[IVXLC]{2,})\b(?!['’\-])"), _roman),
+    (re.compile(r"\b(?P<name>" + "|".join(_REGNAL_NAMES) + r")\s+(?P<numeral>[IVX])\b(?!['’\-])"), _roman),  # "Henry V"
     (re.compile(r"#\s?(\d+)\b"), lambda m: "number " + cardinal(int(m[1]))),
     (re.compile(r"~\s?(?=\d)"), "about "),
     (re.compile(r"(?<=\w)/(?=(?:month|mo|year|yr|week|wk|day|night|hour|hr|person|song|track)\b)"), " per "),
@@ -506,8 +544,14 @@ def _spoken(replacement: Callable[[re.Match], str] | str, match: re.Match) -> st
     return spoken
 
 
+# Thousands grouped with spaces ("1 000 000", "10\u202f000"): a no-break or thin space always groups; a plain
+# space only with two groups or more, or a group starting with 0 ("5 000"; not "Top 10 500 hits").
+_SPACE_GROUPED = re.compile(r"(?<![\w.,])(?<!\d )[1-9]\d{0,2}(?:(?:[\u00a0\u202f\u2009]\d{3})+|(?: \d{3}){2,}| 0\d{2})(?!\w|[.,]\d| \d)")
+
+
 def normalize(text: str) -> str:
     """Rewrite numbers, dates, money, times, addresses, abbreviations and symbols as words; collapse whitespace."""
+    text = _SPACE_GROUPED.sub(lambda m: ",".join(m[0].split()), text)
     text = " ".join(text.split())
     text = _ACCIDENTALS.sub(lambda m: _ACCIDENTAL_WORDS[m[0]], text)
     text = _EMOJI.sub(" ", _HEART.sub("love", text))

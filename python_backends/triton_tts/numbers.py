@@ -36,6 +36,17 @@ def year(n: int) -> str:
     return _american(num2words(n, to="year")).replace("oh-", "oh ")
 
 
+def paired(n: int) -> str:
+    """How model, room and flight numbers are said, in pairs: 747 -> 'seven forty-seven', 808 -> 'eight oh
+    eight', 500 -> 'five hundred', 1200 -> 'twelve hundred' (four digits as a year)."""
+    if n >= 1000:
+        return year(n)
+    head, tail = divmod(n, 100)
+    if tail == 0:
+        return cardinal(n)
+    return f"{cardinal(head)} {'oh ' if tail < 10 else ''}{cardinal(tail)}"
+
+
 def digits(text: str) -> str:
     """'0451' -> 'zero four five one' (phone numbers, codes, long numbers)."""
     return " ".join(_DIGITS[int(d)] for d in text if d.isdigit())
