@@ -6,9 +6,11 @@ buffer and vocoder state, the BLS responses) that must be freed at its end. This
 samples the resident memory (RSS) of tritonserver and of each stage's stub process once a minute; one stream
 in ten (--cancel-every) is cancelled after its first chunk, so that path is soaked too. It prints markdown tables and exits
 1 on any failed request, or when any process grew by more than --max-growth (default 5%) from the first sample after
-warm-up to the end. Both kinds of traffic at once is how a pod is used; each alone isolates a leak.
+warm-up to the end. Memory is sampled during the warm-up too and shown ("w" rows): a process that grows while its
+pools and caches fill and then stays flat is bounded; one that keeps growing after --warm-up-s is a leak. Both kinds
+of traffic at once is how a pod is used; each alone isolates a leak.
 
-Run: python -m loadtests.stream_soak [--minutes 10] [--clients 8] [--whole-clients 0] [--write docs/soak_latest.md] [--build-dir DIR]
+Run: python -m loadtests.stream_soak [--minutes 10] [--clients 8] [--whole-clients 0] [--warm-up-s 60] [--write docs/soak_latest.md] [--build-dir DIR]
 """
 
 from __future__ import annotations
@@ -92,13 +94,15 @@ def request_forever(url: str, texts: list[str], offset: int, cancel_every: int, 
     client.close()
 
 
-def report(args: argparse.Namespace, counts: Counts, samples: list[dict[str, float]], traffic: list[dict[str, int]]) -> tuple[str, float]:
-    """The markdown report, and the largest growth of any process."""
+def report(args: argparse.Namespace, counts: Counts, samples: list[dict[str, float]], traffic: list[dict[str, int]],
+           warm_up: int) -> tuple[str, float]:
+    """The markdown report, and the largest growth of any process after the warm-up. Samples are a minute
+    apart; the first `warm_up` minutes are the warm-up, so samples[warm_up] is the baseline."""
     totals = counts.snapshot()
     lines = [
         f"{args.clients} streaming and {args.whole_clients} whole-response clients for {args.minutes:g} minutes after "
-        f"{args.warm_up_s:g} s of warm-up; {totals['streams']} streams completed, {totals['cancelled']} cancelled after "
-        f"the first chunk, {totals['whole']} whole responses, {totals['failed']} failed.",
+        f"{args.warm_up_s:g} s of warm-up (its minutes are the \"w\" rows; growth is measured from its end); "
+        f"{totals['streams']} streams completed, {totals['cancelled']} cancelled after the first chunk, {totals['whole']} whole responses, {totals['failed']} failed.",
         *(f"- first errors: {error}" for error in counts.errors),
         "",
         "| minute | streams | cancelled | whole | tritonserver RSS (MiB) | all stubs RSS (MiB) |",
@@ -106,15 +110,18 @@ def report(args: argparse.Namespace, counts: Counts, samples: list[dict[str, flo
     ]
     for minute, (before, after, sample) in enumerate(zip(traffic, traffic[1:], samples[1:]), start=1):
         stubs = sum(size for name, size in sample.items() if name != "tritonserver")
-        lines.append(f"| {minute} | {after['streams'] - before['streams']} | {after['cancelled'] - before['cancelled']} | "
+        label = f"w{minute}" if minute <= warm_up else str(minute - warm_up)
+        lines.append(f"| {label} | {after['streams'] - before['streams']} | {after['cancelled'] - before['cancelled']} | "
                      f"{after['whole'] - before['whole']} | {sample['tritonserver']:.0f} | {stubs:.0f} |")
-    lines += ["", "| process | RSS at start (MiB) | RSS at end (MiB) | max (MiB) | growth |", "|---|---|---|---|---|"]
+    lines += ["", "| process | RSS at the first sample (MiB) | RSS after warm-up (MiB) | RSS at end (MiB) | max (MiB) | growth after warm-up |",
+              "|---|---|---|---|---|---|"]
     worst = 0.0
-    for name in samples[0]:
-        first, last, peak = samples[0][name], samples[-1][name], max(s[name] for s in samples)
+    measured = samples[warm_up:]
+    for name in measured[0]:
+        first, last, peak = measured[0][name], measured[-1][name], max(s[name] for s in measured)
         growth = (last - first) / first
         worst = max(worst, growth)
-        lines.append(f"| {name} | {first:.0f} | {last:.0f} | {peak:.0f} | {growth:+.1%} |")
+        lines.append(f"| {name} | {samples[0][name]:.0f} | {first:.0f} | {last:.0f} | {peak:.0f} | {growth:+.1%} |")
     lines.append(f"\nLargest growth {worst:+.1%} (limit {args.max_growth:.0%}).")
     return "\n".join(lines), worst
 
@@ -142,19 +149,20 @@ def main() -> None:
                    for i, whole in enumerate(kinds)]
         for thread in threads:
             thread.start()
-        time.sleep(args.warm_up_s)  # allocator pools and caches fill before the baseline sample
         pids = process_names(server)
+        warm_up = int(args.warm_up_s // 60)  # whole minutes, sampled while allocator pools and caches fill
+        time.sleep(args.warm_up_s - 60 * warm_up)
         samples, traffic = [rss_mib(pids)], [counts.snapshot()]
         started = time.monotonic()
-        while time.monotonic() - started < args.minutes * 60:
-            time.sleep(min(60.0, args.minutes * 60 - (time.monotonic() - started)))
+        while time.monotonic() - started < (warm_up + args.minutes) * 60:
+            time.sleep(min(60.0, (warm_up + args.minutes) * 60 - (time.monotonic() - started)))
             samples.append(rss_mib(pids))
             traffic.append(counts.snapshot())
             print(f"{(time.monotonic() - started) / 60:.1f} min: {traffic[-1]}", flush=True)
         stop.set()
         for thread in threads:
             thread.join()
-    text, worst = report(args, counts, samples, traffic)
+    text, worst = report(args, counts, samples, traffic, int(args.warm_up_s // 60))
     print(text)
     if args.write:
         args.write.write_text(text + "\n")
