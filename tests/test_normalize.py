@@ -3,7 +3,7 @@
 import pytest
 
 from triton_tts.normalize import normalize
-from triton_tts.numbers import cardinal, fraction, ordinal, year
+from triton_tts.numbers import cardinal, fraction, ordinal, paired, year
 
 SPOKEN = [
     ('I said No.', 'I said No.'),
@@ -286,6 +286,8 @@ SPOKEN = [
     ('A Porsche 911 Turbo', 'A Porsche nine eleven Turbo'),
     ('The TR-808 and the TB-303', 'The TR eight oh eight and the TB three oh three'),
     ('Take I-405 north', 'Take I four oh five north'),
+    ('Symphony No. 40 in G minor, K. 550.', 'Symphony number forty in G minor, K five fifty.'),
+    ('Cello Suite No. 1, BWV 1007', 'Cello Suite number one, BWV ten oh seven'),
     ('Room 237, Highway 101, Flight 1549', 'Room two thirty-seven, Highway one oh one, Flight fifteen forty-nine'),
     ('Top 100 and the Fortune 500', 'Top one hundred and the Fortune five hundred'),
     ('Beverly Hills, CA 90210', 'Beverly Hills, California nine zero two one zero'),
@@ -374,6 +376,8 @@ def test_number_words():
     assert ordinal(22) == "twenty-second"
     assert year(1905) == "nineteen oh five" and year(2013) == "twenty thirteen" and year(2009) == "two thousand nine"
     assert fraction(1, 3) == "one third" and fraction(5, 8) == "five eighths"
+    assert [paired(n) for n in (747, 808, 500, 1200, 1007, 2000)] == [
+        "seven forty-seven", "eight oh eight", "five hundred", "twelve hundred", "ten oh seven", "two thousand"]
 
 
 @pytest.mark.parametrize("written", ["The " + "9" * 400 + "th place.", "1e" + "9" * 400, "#" + "9" * 400, "9" * 400 + " fans"])

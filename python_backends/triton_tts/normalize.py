@@ -8,7 +8,7 @@ numbers, dates (and day names, "on 12/25", "12.05.2026"), abbreviations that dep
 numbers with units, heights and inches, decades ('90s, 1990s) and plural numbers ("45s", "#1s"), ranges,
 years, version numbers, scientific notation, fractions, ratings ("8/10") and time signatures ("3/4 time"),
 ordinals, roman numerals in titles (never the pronoun: "the part I love"; "Henry V"), "#1", names read in pairs
-("Boeing 747", "TR-808", "Room 237"), ZIP codes, thousands grouped with spaces ("1 000 000"), starred-out words
+("Boeing 747", "TR-808", "Room 237", "K. 550"), ZIP codes, thousands grouped with spaces ("1 000 000"), starred-out words
 ("f***ing" is "bleeping"), emoji (dropped; a heart between words is "love"), plain numbers and symbols. A word a rule writes where a sentence starts is
 capitalised, so the sentence splitter still sees the sentence start.
 Numbers glued to letters ("2Pac", "MP3", "4K") are left to espeak-ng, which reads them well. Where a rule
@@ -460,6 +460,7 @@ _RULES: list[tuple[re.Pattern, Callable[[re.Match], str] | str]] = [
     (re.compile(r"\b(?P<cue>" + "|".join(re.escape(c) for c in _PAIRED_CUES) + r")\s+(?P<n>[1-9]\d{2,3})(?!\w|[.,]\d)"),
      lambda m: f"{m['cue']} {paired(int(m['n']))}"),
     (re.compile(r"\b(?P<model>[A-Z]{1,3})-(?P<n>[1-9]\d{2,3})(?!\w|[.,-]\d)"), lambda m: f"{m['model']} {paired(int(m['n']))}"),  # TR-808, I-405
+    (re.compile(r"\b(?P<catalogue>BWV|HWV|RV|KV|K\.)\s?(?P<n>[1-9]\d{2,3})(?!\w|[.,]\d)"), lambda m: f"{m['catalogue'].rstrip('.')} {paired(int(m['n']))}"),  # K. 550
     (re.compile(r"\b(?:(?P<state>" + "|".join(_US_STATES) + r")|(?P<cue>(?i:zip(?:\s?code)?|postcode)):?)\s+(?P<zip>\d{5})(?:-(?P<plus4>\d{4}))?(?!\w|[.,-]\d)"),
      lambda m: (_US_STATES.get(m["state"]) or m["cue"]) + " " + digits(m["zip"]) + (", " + digits(m["plus4"]) if m["plus4"] else "")),
     (re.compile(r"(?<![\w.,-])911(?!\w|[.,]\d)"), "nine one one"),

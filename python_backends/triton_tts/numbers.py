@@ -37,13 +37,13 @@ def year(n: int) -> str:
 
 
 def paired(n: int) -> str:
-    """How model, room and flight numbers are said, in pairs: 747 -> 'seven forty-seven', 808 -> 'eight oh
-    eight', 500 -> 'five hundred', 1200 -> 'twelve hundred' (four digits as a year)."""
-    if n >= 1000:
-        return year(n)
+    """How model, room and catalogue numbers are said, in pairs: 747 -> 'seven forty-seven', 808 -> 'eight oh
+    eight', 500 -> 'five hundred', 1200 -> 'twelve hundred', 1007 -> 'ten oh seven', 9000 -> 'nine thousand'."""
+    if n % 1000 == 0:
+        return cardinal(n)
     head, tail = divmod(n, 100)
     if tail == 0:
-        return cardinal(n)
+        return f"{cardinal(head)} hundred"
     return f"{cardinal(head)} {'oh ' if tail < 10 else ''}{cardinal(tail)}"
 
 
