@@ -5,7 +5,7 @@ from pathlib import Path
 
 import pytest
 
-from triton_tts.frontend import TextFrontend, decode_text, end_short_lines, split_piece_sentences, split_sentences
+from triton_tts.frontend import TextFrontend, decode_text, end_short_lines, is_caseless, split_piece_sentences, split_sentences
 from triton_tts.lexicon import Lexicon
 from triton_tts.normalize import normalize
 from triton_tts.utterance import Phonemes, piece_text
@@ -30,16 +30,29 @@ SPLITS = [
     ("I live in the U.S.A. Do you?", ["I live in the U.S.A.", "Do you?"]),
     ("So did I. Everyone was happy.", ["So did I.", "Everyone was happy."]),
     ('He left. "2 more," she said.', ["He left.", '"Two more," she said.']),
-    # text written without capitals: a mark before a lowercase word ends the sentence
-    ("i love this song. it is so good! play it again?", ["i love this song.", "it is so good!", "play it again?"]),
-    ("lol ok. i.e. the one from 2015. brb", ["lol ok.", "that is the one from twenty fifteen.", "brb"]),
-    ("poems by e. e. cummings. so good ... really", ["poems by e. e. cummings.", "so good ... really"]),
 ]
 
 
 @pytest.mark.parametrize(("text", "sentences"), SPLITS, ids=[t for t, _ in SPLITS])
 def test_sentences_end_where_a_reader_would_pause(text, sentences):
     assert split_sentences(normalize(text)) == sentences
+
+
+CASELESS = [
+    ("i love this song. it is so good! play it again?", ["i love this song.", "it is so good!", "play it again?"]),
+    ("lol ok. i.e. the one from 2015. brb", ["lol ok.", "that is the one from twenty fifteen.", "brb"]),
+    ("poems by e. e. cummings. so good ... really", ["poems by e. e. cummings.", "so good ... really"]),
+    ("great show. 10 out of 10. see you soon", ["great show.", "Ten out of ten.", "see you soon"]),
+    ("play mr. brightside next. the u.s. and canada loved it", ["play mr. brightside next.", "the u.s. and canada loved it"]),
+    ("oops!... i did it again. so did i. wow", ["oops!... i did it again.", "so did i.", "wow"]),
+]
+
+
+@pytest.mark.parametrize(("text", "sentences"), CASELESS, ids=[t for t, _ in CASELESS])
+def test_text_without_capitals_ends_sentences_before_lowercase_words(text, sentences):
+    """Chat has no capitals to tell a sentence's start; abbreviations, initials and ellipses still do not end one.
+    Whether text is caseless is judged as written: the normalizer capitalises "Ten" at a sentence start."""
+    assert split_sentences(normalize(text), caseless=is_caseless(text)) == sentences
 
 
 def test_short_lines_are_read_as_a_list_and_wrapped_prose_is_not():
@@ -94,3 +107,9 @@ def test_a_date_rule_stays_linear_on_long_text():
     with mock.patch("triton_tts.normalize.re.search", counting):
         normalize("a" * 1000 + ". " + "5 May, " * 140)
     assert max(calls) <= 100
+
+
+def test_the_frontend_judges_caseless_text_as_written(frontend):
+    """The normalizer writes "Ten" at a sentence start; the request's text had no capital, so it is chat."""
+    assert len(frontend.process(b"great show. 10 out of 10. see you soon").segment_lengths) == 3
+    assert len(frontend.process(b"Great show. fun. is next").segment_lengths) == 1

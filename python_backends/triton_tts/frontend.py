@@ -19,7 +19,7 @@ import numpy as np
 from triton_tts.errors import InvalidRequest, shown
 from triton_tts.lexicon import EMPTY_LEXICON, Lexicon
 from triton_tts.limits import MAX_PHONEMES, MAX_TEXT_CHARS
-from triton_tts.normalize import SENTENCE_STARTERS, normalize
+from triton_tts.normalize import ABBREVIATIONS, SENTENCE_STARTERS, normalize
 from triton_tts.phonemes import WordPosition, pieces_to_ids, pieces_to_ids_and_words
 from triton_tts.ssml import is_ssml, parse_ssml
 from triton_tts.utterance import Phonemes, Piece, Segment, piece_text
@@ -112,36 +112,50 @@ def is_caseless(text: str) -> bool:
     return not any(c.isupper() for c in text)
 
 
+_LAST_WORD = re.compile(r"([\w.]+)[.!?]+$")
+
+
+def _abbreviation_ends(text: str) -> bool:
+    """`text` ends with an abbreviation's, an initial's or a dotted acronym's period ("mr.", "feat.", "e.",
+    "u.s."; not the pronoun "i."), as text without capitals writes them."""
+    last = _LAST_WORD.search(text)
+    return bool(last) and (last[1].lower() in ABBREVIATIONS or len(last[1]) == 1 and last[1] != "i" or "." in last[1])
+
+
 def sentence_ends(text: str, following: str = "", caseless: bool = False) -> list[int]:
     """Where sentences of `text` end (after the mark and any closing quote); `following` is the text after it
     (the next pieces), for the last mark's decision. Not an end: a mark before a lowercase word ("Panic! at
-    the Disco is next", "fun. is next") unless the text is `caseless` and the mark is not an ellipsis, or an initial's period before a word
-    that does not start sentences ("J. Cole", "B.B. King", "in the U.S. and Canada"; but "Plan B. Then")."""
+    the Disco is next", "fun. is next"), or an initial's period before a word that does not start sentences
+    ("J. Cole", "B.B. King", "in the U.S. and Canada"; but "Plan B. Then"). In `caseless` text (no capital
+    anywhere) a mark before a lowercase word ends the sentence unless it is an ellipsis or an abbreviation's
+    period ("mr. brightside", "the u.s. and canada", "e. e. cummings")."""
     ends = []
     for match in _SENTENCE_END.finditer(text):
         after = (text[match.end():] + following).lstrip().lstrip(_OPENING)
         next_word = after.split(maxsplit=1)[0].rstrip(",.;:!?\"”’')]") if after.strip() else ""
-        if next_word[:1].islower() and not (caseless and not match[0].startswith("..")):
-            continue  # in caseless text an ellipsis still trails off inside the sentence
-        before = text[: match.start() + 1]
         if caseless:
-            before, next_word = before.upper(), next_word.capitalize()  # "e. e. cummings" as "E. E. Cummings"
-        if match[0].startswith(".") and _INITIAL.search(before) and next_word not in SENTENCE_STARTERS:
+            if ".." in match[0] and next_word[:1].islower() or match[0][0] == "." and _abbreviation_ends(text[: match.start() + 1]):
+                continue
+        elif next_word[:1].islower():
+            continue
+        elif match[0].startswith(".") and _INITIAL.search(text[: match.start() + 1]) and next_word not in SENTENCE_STARTERS:
             continue
         ends.append(match.end())
     return ends
 
 
-def split_sentences(text: str) -> list[str]:
-    """Sentences are synthesized as separate rows: attention stays short and each keeps its own intonation."""
-    bounds = [0, *sentence_ends(text, caseless=is_caseless(text)), len(text)]
+def split_sentences(text: str, caseless: bool | None = None) -> list[str]:
+    """Sentences are synthesized as separate rows: attention stays short and each keeps its own intonation.
+    `caseless`: whether the text as written had no capitals (by default judged from `text` itself)."""
+    bounds = [0, *sentence_ends(text, caseless=is_caseless(text) if caseless is None else caseless), len(text)]
     return [text[a:b].strip() for a, b in zip(bounds, bounds[1:]) if text[a:b].strip()]
 
 
-def split_piece_sentences(pieces: list[Piece]) -> list[list[Piece]]:
+def split_piece_sentences(pieces: list[Piece], caseless: bool | None = None) -> list[list[Piece]]:
     """split_sentences across pieces: only written text ends a sentence; fixed pronunciations stay inside."""
     sentences: list[list[Piece]] = [[]]
-    caseless = is_caseless("".join(piece_text(p) for p in pieces))
+    if caseless is None:
+        caseless = is_caseless("".join(piece_text(p) for p in pieces))
     for index, piece in enumerate(pieces):
         if not isinstance(piece, str):
             sentences[-1].append(piece)
@@ -226,9 +240,11 @@ class TextFrontend:
         pace = check_rate(rate)
         espeak_voice = self.config.speakers[speaker]
         rows = _Rows()
-        for segment in self.segments(decode_text(text)):
+        written = decode_text(text)
+        caseless = is_caseless(written)  # as written: the normalizer capitalises what it writes at a sentence start
+        for segment in self.segments(written):
             segment_pace = min(MAX_RATE, max(MIN_RATE, pace * segment.rate))
-            for sentence in split_piece_sentences(self.written(segment.pieces)):
+            for sentence in split_piece_sentences(self.written(segment.pieces), caseless):
                 if word_timestamps and self.config.phonemizer == "piper_ipa":
                     rows.add_sentence(*pieces_to_ids_and_words(sentence, espeak_voice, self.config.inventory), segment_pace)
                 else:

@@ -42,7 +42,7 @@ _SUFFIXES = {
 }
 # Before a number or a Roman numeral, with the period ("Vol. 2", "Vol.2", "Pt. I"); without it only the
 # capitalised ones that are no English word ("Vol 2"; not "No 1 like you", "a photo op 2 days ago").
-_NUMBERED = {"Vol": "volume", "vol": "volume", "Pt": "part", "Op": "opus", "op": "opus", "Mvt": "movement", "Sym": "symphony",
+_NUMBERED = {"Vol": "volume", "vol": "volume", "Pt": "part", "pt": "part", "Op": "opus", "op": "opus", "Mvt": "movement", "Sym": "symphony",
              "Ch": "chapter", "Ep": "episode"}
 _NUMBERED_BARE = ("Vol", "Pt", "Op")
 _DAYS = {d[:3]: d for d in "Monday Tuesday Wednesday Thursday Friday Saturday Sunday".split()} | {"Tues": "Tuesday", "Thur": "Thursday", "Thurs": "Thursday"}
@@ -52,6 +52,7 @@ _DETERMINERS = {"the", "this", "that", "every", "each", "next", "last", "happy",
 _DATE_PREPOSITIONS = {"on", "by", "from", "until", "till", "since", "before", "after", "of", "between", "and", "to", "through", "thru", "due"}
 # Denominators read as fractions ("three quarters"); "7/11" and "9/11" are names, read "seven eleven".
 _FRACTION_DENOMINATORS = {2, 3, 4, 5, 6, 7, 8, 9, 10, 12, 16, 20, 25, 32, 64, 100}
+_SHORT_DATE_WORDS = {"on", "by", "until", "till", "through", "thru", "from", "due", "starting", "ending"}  # "on 9/11": a date
 _TIME_PREPOSITIONS = {"at", "from", "until", "till", "by", "before", "after", "around", "to", "since"}  # "at 19:30"; not "Matthew 19:14"
 _RATING_DENOMINATORS = {5, 10, 100}
 # After "Part I" these words mean the numeral ("Book I is the best"); any other lowercase word, the pronoun.
@@ -84,7 +85,8 @@ _REGNAL_NAMES = "Henry Louis Elizabeth George Charles Edward William Richard Jam
 _ROMAN_CUES = "Part Chapter Volume Vol. Act Book Episode Season Phase Level Round War Bowl Title Apollo Rocky".split()
 # Before these words a three- or four-digit number is a name read in pairs ("Boeing 747", "Room 237", "Highway 101").
 _PAIRED_CUES = "Boeing Airbus Porsche Roland Technics Room Rm. Suite Flight Highway Hwy Route Interstate Gate Platform Apartment Apt. Bus".split()
-# Before a ZIP code a state's abbreviation is read as its name ("Beverly Hills, CA 90210").
+# Between a city and a ZIP code a state's abbreviation is read as its name ("Beverly Hills, CA 90210"; not
+# "Order ID 12345" or "OK 50000 fans").
 _US_STATES = {abbreviation: name.replace("_", " ") for abbreviation, name in (pair.split("=") for pair in (
     "AL=Alabama AK=Alaska AZ=Arizona AR=Arkansas CA=California CO=Colorado CT=Connecticut DE=Delaware "
     "DC=DC FL=Florida GA=Georgia HI=Hawaii ID=Idaho IL=Illinois IN=Indiana IA=Iowa KS=Kansas KY=Kentucky "
@@ -103,6 +105,11 @@ SENTENCE_STARTERS = frozenset(
     "Here's We're You're I'm Our My Your Their His Her Its Also Plus Meanwhile Tonight Today Tomorrow Yesterday Later "
     "After Before If As For With Do Does Did Is Are Was Were Can Will Would Should Could Have Has Had Not No Yes "
     "Oh Well Hey Please Listen Remember Just Make Take Keep Let Go Come See Look".split()
+)
+# Abbreviations by their lowercase letters: in text without capitals their period is not a sentence's end.
+ABBREVIATIONS = frozenset(
+    {a.rstrip(".").lower() for a in [*_TITLES, *_SUFFIXES, *_NUMBERED]} | {d.lower() for d in _DAYS} | {m[:3].lower() for m in _MONTHS}
+    | {"st", "feat", "ft", "vs", "v", "no", "prod", "sept", "ave", "mt", "sgt", "vol", "pt", "op"}
 )
 _SENTENCE_START = re.compile(r"\s+(?:" + "|".join(re.escape(w) for w in sorted(SENTENCE_STARTERS, key=len, reverse=True)) + r")(?![\w'’])")
 _NOT_TITLES = {"The", "A", "An", "And", "Of", "In", "On", "At", "To", "For", "Is", "It", "My", "Our", "Your"}
@@ -206,6 +213,11 @@ def _short_date(match: re.Match) -> str:
     if 1 <= second <= 12 and 1 <= first <= 31:
         return f"{match['before']} {date_words(second, first, None)}"
     return match[0]
+
+
+def _nine_eleven(match: re.Match) -> str:
+    """'after 9/11' -> 'after nine eleven', the day the towers fell; a date to come after "on", "by", "until"."""
+    return match[0] if _word_before(match) in _SHORT_DATE_WORDS else "nine eleven"
 
 
 def _keep_sentence_end(match: re.Match, words: str) -> str:
@@ -419,22 +431,44 @@ def _roman(match: re.Match) -> str:
     return f"{match['name']} {cardinal(value)}"
 
 
-# A word with letters starred out that can only be a swear word ("f***ing", "s**t", "d*mn"): "bleep", as
-# radio says it, keeping the written ending ("bleeping"). Other starred words keep their letters ("Un*x",
-# "M*A*S*H"), and a footnote star ("song*") or markdown ("**bold**") is not a starred word.
-_SWEAR_WORDS = ("fuck fucks fucking fuckin fucked fucker fuckers motherfucker motherfuckers shit shits shitty bullshit "
-                "damn damned goddamn bitch bitches ass asshole assholes bastard bastards cunt dick dickhead piss "
-                "pissed crap cock prick twat wanker bollocks slut whore").split()
-_STARRED = re.compile(r"(?<![\w*])(?P<head>[A-Za-z]{1,4})(?:\*{2,}|\*(?=[A-Za-z]))(?P<tail>[A-Za-z]{0,6})(?![\w*])")
-_BLEEP_ENDINGS = ("ing", "in", "ed", "ers", "er", "s")
+# A word with letters starred out, one star a letter, that can only be a swear word ("f***ing", "s**t",
+# "d*mn"): what radio says instead ("bleeping"). Other starred words keep their letters ("Un*x", "M*A*S*H"),
+# and footnote stars ("Plan B**", "song*") or markdown ("**bold**") are not starred words.
+_BLEEPED = {word: spoken for spoken, words in {
+    "bleep": "fuck motherfucker shit bullshit damn goddamn bitch ass asshole bastard cunt dick dickhead piss crap cock prick "
+             "twat wanker bollocks slut whore",
+    "bleeps": "fucks motherfuckers shits bitches assholes bastards",
+    "bleeping": "fucking fuckin shitty",
+    "bleeped": "fucked pissed damned",
+    "bleeper": "fucker",
+    "bleepers": "fuckers",
+}.items() for word in words.split()}
+_STARRED = re.compile(r"(?<![\w*])(?P<head>[A-Za-z]{1,4})(?P<stars>\*{2,}|\*(?=[A-Za-z]))(?P<tail>[A-Za-z]{0,6})(?![\w*])")
 
 
 def _bleep(match: re.Match) -> str:
     head, tail = match["head"].lower(), match["tail"].lower()
-    if not any(w.startswith(head) and w.endswith(tail) and len(w) > len(head) + len(tail) for w in _SWEAR_WORDS):
+    length = len(head) + len(match["stars"]) + len(tail)
+    spoken = next((s for w, s in _BLEEPED.items() if len(w) == length and w.startswith(head) and w.endswith(tail)), None)
+    if spoken is None:
         return match[0]
-    ending = next((e for e in _BLEEP_ENDINGS if tail.endswith(e) and (e != "s" or len(tail) > 1)), "")
-    return ("Bleep" if match["head"][0].isupper() else "bleep") + ending
+    return spoken.capitalize() if match["head"][0].isupper() else spoken
+
+
+def _monarch(match: re.Match) -> str:
+    """'Henry V was king' -> 'Henry the fifth was king'. One letter after a name is often not a numeral: a
+    middle initial ("Louis V. Gerstner"), the pronoun ("James I was wondering"), a name ("Richard X produced
+    it"). So V or X only before a word a title takes ("was", "of", ...), a mark or the end, and a lone I only
+    before "of", a mark or the end, unless a title comes first ("King James I was ...")."""
+    after = match.string[match.end():]
+    if re.match(r"\.\s+[A-Z][a-z]", after):
+        return match[0]
+    titled = re.search(r"\b(?:King|Queen|Pope|Emperor|Empress|Tsar|Czar|Saint|Prince|Princess)\s+$", match.string[max(0, match.start() - 12) : match.start()])
+    following = re.match(r"\s+([a-z]+)", after)
+    allowed = {"of"} if match["numeral"] == "I" and not titled else _AFTER_TITLE_NUMERAL
+    if following and following[1] not in allowed:
+        return match[0]
+    return f"{match['name']} the {ordinal(roman_value(match['numeral']))}"
 
 
 def _signed(text: str) -> str:
@@ -457,18 +491,19 @@ _RULES: list[tuple[re.Pattern, Callable[[re.Match], str] | str]] = [
     (re.compile(r"(?<![\w+])(?:\+?1[\s.-])?(?:\(\d{3}\)\s?|\d{3}[\s.-])\d{3}[\s.-]\d{4}(?!\w|[.-]\d)"), lambda m: phone_words(m[0])),
     (re.compile(r"(?<![\w+])\+\d{1,3}(?:[\s.-]\d{2,4}){2,4}(?!\w|[.-]\d)"), lambda m: phone_words(m[0])),
     (re.compile(r"(?<![\w.-])\d{3}-\d{4}(?!\w|[.-]\d)"), lambda m: phone_words(m[0])),
-    (re.compile(r"\b(?P<cue>" + "|".join(re.escape(c) for c in _PAIRED_CUES) + r")\s+(?P<n>[1-9]\d{2,3})(?!\w|[.,]\d)"),
+    (re.compile(r"\bBoeing\s+(?P<n>7\d7)-(?P<variant>[1-9]\d{0,2})(?!\w|[.,-]\d)"), lambda m: f"Boeing {paired(int(m['n']))} {paired(int(m['variant'])) if len(m['variant']) == 3 else cardinal(int(m['variant']))}"),
+    (re.compile(r"\b(?P<cue>" + "|".join(re.escape(c) for c in _PAIRED_CUES) + r")\s+(?P<n>[1-9]\d{2,3})(?!\w|[.,-]\d)"),
      lambda m: f"{m['cue']} {paired(int(m['n']))}"),
     (re.compile(r"\b(?P<model>[A-Z]{1,3})-(?P<n>[1-9]\d{2,3})(?!\w|[.,-]\d)"), lambda m: f"{m['model']} {paired(int(m['n']))}"),  # TR-808, I-405
     (re.compile(r"\b(?P<catalogue>BWV|HWV|RV|KV|K\.)\s?(?P<n>[1-9]\d{2,3})(?!\w|[.,]\d)"), lambda m: f"{m['catalogue'].rstrip('.')} {paired(int(m['n']))}"),  # K. 550
-    (re.compile(r"\b(?:(?P<state>" + "|".join(_US_STATES) + r")|(?P<cue>(?i:zip(?:\s?code)?|postcode)):?)\s+(?P<zip>\d{5})(?:-(?P<plus4>\d{4}))?(?!\w|[.,-]\d)"),
+    (re.compile(r"(?:(?<=\w, )(?P<state>" + "|".join(_US_STATES) + r")|\b(?P<cue>(?i:zip(?:\s?code)?|postcode)):?)\s+(?P<zip>\d{5})(?:-(?P<plus4>\d{4}))?(?!\w|[.,-]\d)"),
      lambda m: (_US_STATES.get(m["state"]) or m["cue"]) + " " + digits(m["zip"]) + (", " + digits(m["plus4"]) if m["plus4"] else "")),
     (re.compile(r"(?<![\w.,-])911(?!\w|[.,]\d)"), "nine one one"),
     (re.compile(r"\b(\d{4})-(\d{2})-(\d{2})\b"), _iso_date),
     (re.compile(r"\b(\d{4})/(\d{1,2})/(\d{1,2})\b"), _iso_date),
     (re.compile(r"(?<![\w.])(\d{1,2})\.(\d{1,2})\.(\d{4})(?!\w|\.\d)"), lambda m: _slash_date(m, day_first=True)),
     (re.compile(r"(?<![\w/])(\d{1,2})/(\d{1,2})/(\d{4}|\d{2})(?![\w/])"), _slash_date),
-    (re.compile(r"(?<![\w/.])9/11(?![\w/]|\.\d)"), "nine eleven"),  # the day the towers fell, not a date to come
+    (re.compile(r"(?<![\w/.])9/11(?![\w/]|\.\d)"), _nine_eleven),
     (re.compile(r"\b(?P<before>(?i:on|by|until|till|through|thru|from|since|before|after|due|starting|ending))\s+(?P<first>\d{1,2})/(?P<second>\d{1,2})(?![\w/]|\.\d)"), _short_date),
     (re.compile(rf"\b(?P<first>{_DAY_NAME})\.?\s?[-–]\s?(?P<last>{_DAY_NAME})\b"), lambda m: f"{_DAYS[m['first']]} to {_DAYS[m['last']]}"),
     (re.compile(rf"\b(?P<day>{_DAY_NAME})(?:\.?(?P<comma>,)|\.)(?=\s+(?:{_MONTH_NAME}|\d))|\b(?P<bare>{_DAY_NAME})(?=\s+{_MONTH_NAME})"),
@@ -523,7 +558,7 @@ _RULES: list[tuple[re.Pattern, Callable[[re.Match], str] | str]] = [
     (re.compile(r"\b(\d+)(?:st|nd|rd|th)\b", re.IGNORECASE), lambda m: ordinal(int(m[1]))),
     (re.compile(r"\b(?P<name>(?i:" + "|".join(re.escape(c) for c in _ROMAN_CUES) + r"))\s+(?P<numeral>[IVXLC]+)\b(?!['’])"), _roman),
     (re.compile(r"\b(?P<name>[A-Z][a-z]+)\s+(?P<numeral>[IVXLC]{2,})\b(?!['’\-])"), _roman),
-    (re.compile(r"\b(?P<name>" + "|".join(_REGNAL_NAMES) + r")\s+(?P<numeral>[IVX])\b(?!['’\-])"), _roman),  # "Henry V"
+    (re.compile(r"\b(?P<name>" + "|".join(_REGNAL_NAMES) + r")\s+(?P<numeral>[IVX])\b(?!['’\-])"), _monarch),
     (re.compile(r"#\s?(\d+)\b"), lambda m: "number " + cardinal(int(m[1]))),
     (re.compile(r"~\s?(?=\d)"), "about "),
     (re.compile(r"(?<=\w)/(?=(?:month|mo|year|yr|week|wk|day|night|hour|hr|person|song|track)\b)"), " per "),
@@ -545,9 +580,10 @@ def _spoken(replacement: Callable[[re.Match], str] | str, match: re.Match) -> st
     return spoken
 
 
-# Thousands grouped with spaces ("1 000 000", "10\u202f000"): a no-break or thin space always groups; a plain
-# space only with two groups or more, or a group starting with 0 ("5 000"; not "Top 10 500 hits").
-_SPACE_GROUPED = re.compile(r"(?<![\w.,])(?<!\d )[1-9]\d{0,2}(?:(?:[\u00a0\u202f\u2009]\d{3})+|(?: \d{3}){2,}| 0\d{2})(?!\w|[.,]\d| \d)")
+# Thousands grouped with spaces: a narrow no-break or thin space always groups ("12\u202f345"); a plain or
+# no-break space only when the last group is 000 ("1 000 000", "5 000", "1 500 000"), since numbers side by
+# side are common ("Top 10 500 hits", "+34 912 345 678", "scores 279 300 257", "Agent 7 007").
+_SPACE_GROUPED = re.compile(r"(?<![\w.,+])(?<!\d[ \u00a0])[1-9]\d{0,2}(?:(?:[\u202f\u2009]\d{3})+|(?:[ \u00a0]\d{3})*[ \u00a0]000)(?!\w|[.,]\d|[ \u00a0\u202f\u2009]\d)")
 
 
 def normalize(text: str) -> str:
