@@ -113,3 +113,22 @@ def test_the_frontend_judges_caseless_text_as_written(frontend):
     """The normalizer writes "Ten" at a sentence start; the request's text had no capital, so it is chat."""
     assert len(frontend.process(b"great show. 10 out of 10. see you soon").segment_lengths) == 3
     assert len(frontend.process(b"Great show. fun. is next").segment_lengths) == 1
+
+
+def test_sentences_are_apart_by_the_voices_sentence_pause_and_a_break_takes_its_place(frontend):
+    """Piper's --sentence_silence: the default voice adds 200 ms between sentences, none after the last."""
+    pause = round(frontend.config.sentence_pause_ms * frontend.frames_per_ms)
+    assert frontend.config.sentence_pause_ms == 200 and pause > 0
+    assert frontend.process(b"Hello there. How are you? Fine!").segment_pause_frames.tolist() == [pause, pause, 0]
+    assert frontend.process(b"Hello there, how are you").segment_pause_frames.tolist() == [0]
+    broken = frontend.process(b'<speak>Hello there. <break time="500ms"/> How are you?</speak>')
+    assert broken.segment_pause_frames.tolist() == [round(500 * frontend.frames_per_ms), 0]
+    across = frontend.process(b'<speak>Hello there. <prosody rate="slow">How are you?</prosody></speak>')
+    assert across.segment_pause_frames.tolist() == [pause, 0]
+
+
+def test_sentence_pauses_are_not_counted_as_ssml_breaks(frontend):
+    """500 one-letter sentences carry ~98 s of sentence pauses: accepted (the 60 s bound is for SSML breaks)."""
+    result = frontend.process(b"A. " * 500)
+    assert len(result.segment_lengths) == 500
+    assert result.segment_pause_frames.sum() / frontend.frames_per_ms / 1000 > 60

@@ -37,7 +37,8 @@ def test_plain_text_in_speak_is_the_same_as_plain_text(frontend):
 def test_break_ends_the_sentence_and_adds_silence(frontend, default_voice):
     result = frontend.process(b"<speak>Hello <break time='500ms'/> world. And <break strength='strong'/> more.</speak>")
     frames_per_ms = default_voice.config.mel.sample_rate / default_voice.config.mel.hop_length / 1000
-    assert result.segment_pause_frames.tolist() == [round(500 * frames_per_ms), 0, round(STRENGTH_MS["strong"] * frames_per_ms), 0]
+    sentence_pause = round(default_voice.config.sentence_pause_ms * frames_per_ms)  # "world." ends a sentence
+    assert result.segment_pause_frames.tolist() == [round(500 * frames_per_ms), sentence_pause, round(STRENGTH_MS["strong"] * frames_per_ms), 0]
     assert parse_ssml("<speak>a<break time='1.5s'/>b<break/></speak>", frozenset()) == [
         Segment(["a"], 1.0, 1500), Segment(["b"], 1.0, STRENGTH_MS["medium"])]
 

@@ -11,6 +11,7 @@ from triton_tts.voice_config import AcousticConfig, MelConfig
 SPEAKERS = {"en_us_joe": "en-us"}
 PHONEMIZER = "piper_ipa"
 VOICE_NAME = "piper-joe-distilled-v1"
+SENTENCE_PAUSE_MS = 200  # between sentences, as Piper's --sentence_silence default (the teacher's own pause is ~0.2 s)
 # The espeak-distilled speakers it replaced: a request that names one gets INVALID_ARGUMENT saying so.
 RETIRED_SPEAKERS = {
     name: "the espeak-distilled voices were replaced on 2026-11-27 by the natural voice en_us_joe"

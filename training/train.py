@@ -19,7 +19,7 @@ from torch.nn import functional as F
 from tqdm import tqdm
 
 from training.loop import learning_rate, resume, save_checkpoint
-from training.recipe import PHONEMIZER, RETIRED_SPEAKERS, SPEAKERS, VOICE_NAME, Recipe
+from training.recipe import PHONEMIZER, RETIRED_SPEAKERS, SENTENCE_PAUSE_MS, SPEAKERS, VOICE_NAME, Recipe
 from training.teacher_data import Utterance, data_hash, load_utterances, symbol_table
 from triton_tts.acoustic import AcousticModel, sequence_mask
 from triton_tts.phonemes import PAD, PhonemeInventory
@@ -138,7 +138,8 @@ def train(data_dir: Path, run_dir: Path, recipe: Recipe, threads: int = 2) -> tu
         "validation": {k: round(v, 4) for k, v in metrics.items()},
     }
     config = VoiceConfig(
-        VOICE_NAME, dict(SPEAKERS), inventory, recipe.mel, model_config, provenance, PHONEMIZER, dict(RETIRED_SPEAKERS)
+        VOICE_NAME, dict(SPEAKERS), inventory, recipe.mel, model_config, provenance, PHONEMIZER, dict(RETIRED_SPEAKERS),
+        SENTENCE_PAUSE_MS,
     )
     return model.eval(), config, history
 

@@ -11,7 +11,7 @@ import numpy as np
 @dataclass(frozen=True)
 class AcousticRequest:
     """One request's sentences. Optional per sentence: its pace (default: `pace`) and the frames of silence
-    after it (SSML <prosody rate> and <break>; default none)."""
+    after it (SSML <prosody rate> and <break>, and the voice's pause between sentences; default none)."""
 
     ids: np.ndarray
     segment_lengths: np.ndarray

@@ -242,6 +242,7 @@ class TextFrontend:
         rows = _Rows()
         written = decode_text(text)
         caseless = is_caseless(written)  # as written: the normalizer capitalises what it writes at a sentence start
+        sentence_pause = round(self.config.sentence_pause_ms * self.frames_per_ms)
         for segment in self.segments(written):
             segment_pace = min(MAX_RATE, max(MIN_RATE, pace * segment.rate))
             for sentence in split_piece_sentences(self.written(segment.pieces), caseless):
@@ -250,8 +251,10 @@ class TextFrontend:
                 else:
                     rows.add_sentence(pieces_to_ids(sentence, espeak_voice, self.config.inventory, self.config.phonemizer), [], segment_pace)
                 check_phoneme_count(rows.id_count, self.max_phonemes)  # refused before the rest is read
+                if _ends_sentence(sentence):
+                    rows.end_sentence(sentence_pause)
             rows.pause(round(segment.pause_ms * self.frames_per_ms))
-        pause_seconds = sum(rows.pauses) / self.frames_per_ms / 1000
+        pause_seconds = rows.break_frames / self.frames_per_ms / 1000
         if pause_seconds > MAX_PAUSE_SECONDS:
             raise InvalidRequest(f"the SSML breaks add up to {pause_seconds:.1f} s; at most {MAX_PAUSE_SECONDS} s per request: shorten them", "bad_ssml")
         segments = speakable(rows.ids, self.max_phonemes)
@@ -267,6 +270,15 @@ class TextFrontend:
         )
 
 
+_ENDS_SENTENCE = re.compile(r"[.!?][\"”’')\]]*\s*$")
+
+
+def _ends_sentence(sentence: list[Piece]) -> bool:
+    """Whether a sentence (as split) ends with its mark: a sentence cut by an SSML element goes on."""
+    last = next((p for p in reversed(sentence) if isinstance(p, str) and p.strip()), None)
+    return last is not None and last is sentence[-1] and bool(_ENDS_SENTENCE.search(last))
+
+
 class _Rows:
     """A request's acoustic rows as they are built: ids, pace and pause after each, and word positions."""
 
@@ -276,9 +288,14 @@ class _Rows:
         self.pauses: list[int] = []
         self.words: list[tuple[str, tuple[int, int], tuple[int, int]]] = []  # (text, (row, id), (row, id))
         self.id_count = 0
+        self.pending_sentence_pause = 0
+        self.break_frames = 0  # of SSML breaks, which MAX_PAUSE_SECONDS bounds
 
     def add_sentence(self, rows: list[list[int]], words: list[WordPosition], pace: float) -> None:
         """A sentence's rows; those with nothing but the start and end marks are left out (they hold no word)."""
+        if self.pending_sentence_pause and any(len(ids) >= 3 for ids in rows):
+            self.pauses[-1] += self.pending_sentence_pause
+            self.pending_sentence_pause = 0
         new_index = {}
         for index, ids in enumerate(rows):
             if len(ids) >= 3:
@@ -291,9 +308,17 @@ class _Rows:
             self.words.append((word.text, (new_index[word.first[0]], word.first[1]), (new_index[word.last[0]], word.last[1])))
 
     def pause(self, frames: int) -> None:
-        """Silence after the last row so far (a break before any words is dropped)."""
+        """Silence after the last row so far (a break before any words is dropped); an SSML break there
+        takes the place of the sentence pause."""
         if self.ids and frames:
             self.pauses[-1] += frames
+            self.break_frames += frames
+            self.pending_sentence_pause = 0
+
+    def end_sentence(self, frames: int) -> None:
+        """The pause between sentences, added once another sentence follows (none after the last)."""
+        if self.ids:
+            self.pending_sentence_pause = frames
 
     def word_spans(self) -> np.ndarray:
         """(words, 2) int64: each word's first and last id in the request's concatenated ids."""

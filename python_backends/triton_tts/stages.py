@@ -41,6 +41,7 @@ class AcousticStage:
         self.acoustic = acoustic
         self.silence = float(np.log(config.mel.log_floor))
         self.max_pause_frames = math.ceil(MAX_PAUSE_SECONDS * config.mel.sample_rate / config.mel.hop_length)
+        self.sentence_pause_frames = math.ceil(config.sentence_pause_ms / 1000 * config.mel.sample_rate / config.mel.hop_length)
         self.seconds_per_frame = config.mel.hop_length / config.mel.sample_rate
         self.compute_batch_size = compute_batch_size
         self.n_tokens = config.model.n_tokens
@@ -61,8 +62,9 @@ class AcousticStage:
         paces, pauses = request.paces(), request.pauses()
         if paces.shape != lengths.shape or not np.all((paces >= MIN_RATE) & (paces <= MAX_RATE)):
             raise InvalidRequest(f"SEGMENT_PACES must have one pace in [{MIN_RATE}, {MAX_RATE}] per segment")
-        if pauses.shape != lengths.shape or pauses.min() < 0 or pauses.max() > self.max_pause_frames or pauses.sum() > self.max_pause_frames:
-            raise InvalidRequest(f"SEGMENT_PAUSE_FRAMES must have one count per segment, >= 0, at most {self.max_pause_frames} in all")
+        most = self.max_pause_frames + self.sentence_pause_frames * lengths.size  # SSML breaks and sentence pauses
+        if pauses.shape != lengths.shape or pauses.min() < 0 or pauses.max() > self.max_pause_frames + self.sentence_pause_frames or pauses.sum() > most:
+            raise InvalidRequest(f"SEGMENT_PAUSE_FRAMES must have one count per segment, >= 0, at most {most} in all")
         spans = request.word_spans
         if spans is not None and (spans.ndim != 2 or spans.shape[1] != 2 or (spans.size and (spans.min() < 0 or spans.max() >= ids.size or np.any(spans[:, 0] > spans[:, 1])))):
             raise InvalidRequest(f"WORD_SPANS must be (first, last) pairs of PHONEME_IDS indices, first <= last < {ids.size}")

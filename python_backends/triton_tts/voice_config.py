@@ -16,6 +16,7 @@ from triton_tts.phonemes import PHONEMIZERS, PhonemeInventory
 CONFIG_FILE = "voice.json"
 WEIGHTS_FILE = "model.safetensors"
 FORMAT_VERSION = 1
+MAX_SENTENCE_PAUSE_MS = 2000
 
 
 class VoiceArtifactError(ValueError):
@@ -100,8 +101,13 @@ class VoiceConfig:
     training: dict = field(default_factory=dict)  # provenance: data hash, steps, wall time
     phonemizer: str = "espeak_mnemonics"  # triton_tts.phonemes.PHONEMIZERS; older artifacts predate the field
     retired_speakers: dict[str, str] = field(default_factory=dict)  # old VOICE name -> why it is gone, what to use
+    # Silence between two sentences of a request, on top of the pause the model ends a sentence with (as
+    # Piper's --sentence_silence, 0.2 s by default): without it a period pauses no longer than a comma.
+    sentence_pause_ms: int = 0
 
     def __post_init__(self) -> None:
+        if not 0 <= self.sentence_pause_ms <= MAX_SENTENCE_PAUSE_MS:
+            raise VoiceArtifactError(f"{CONFIG_FILE}: sentence_pause_ms must be within 0..{MAX_SENTENCE_PAUSE_MS}, got {self.sentence_pause_ms}")
         if self.phonemizer not in PHONEMIZERS:
             raise VoiceArtifactError(f"{CONFIG_FILE}: unknown phonemizer {self.phonemizer!r}; one of {', '.join(PHONEMIZERS)}")
         if self.model.n_mels != self.mel.n_mels:
@@ -121,6 +127,7 @@ class VoiceConfig:
                 training=dict(data.get("training", {})),
                 phonemizer=data.get("phonemizer", "espeak_mnemonics"),
                 retired_speakers=dict(data.get("retired_speakers", {})),
+                sentence_pause_ms=int(data.get("sentence_pause_ms", 0)),
             )
         except (KeyError, TypeError, ValueError) as exc:
             raise VoiceArtifactError(f"{CONFIG_FILE} is invalid: {exc!r}") from exc
@@ -136,6 +143,7 @@ class VoiceConfig:
             "training": self.training,
             "phonemizer": self.phonemizer,
             "retired_speakers": self.retired_speakers,
+            "sentence_pause_ms": self.sentence_pause_ms,
         }
 
     def speaker_id(self, speaker: str) -> int:
