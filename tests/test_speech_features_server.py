@@ -34,10 +34,18 @@ def longest_silence_s(samples: np.ndarray, rate: int) -> float:
 
 
 def test_ssml_break_is_that_much_silence(client):
+    """Between sentences the break takes the place of the voice's 200 ms sentence pause."""
     plain = client.synthesize("<speak>Up next. The weather.</speak>")
     paused = client.synthesize("<speak>Up next. <break time='1200ms'/> The weather.</speak>")
-    assert abs((paused.duration - plain.duration) - 1.2) < 0.02
+    assert abs((paused.duration - plain.duration) - (1.2 - 0.2)) < 0.02
     assert longest_silence_s(paused.samples, paused.sample_rate) >= 1.2
+
+
+def test_sentences_are_apart_by_the_voices_pause_and_a_break_takes_its_place(client):
+    """The default voice's 200 ms between sentences (voice.json sentence_pause_ms); none after the last."""
+    apart = client.synthesize("Up next.").duration + client.synthesize("The weather.").duration
+    assert abs(client.synthesize("Up next. The weather.").duration - apart - 0.2) < 0.02
+    assert abs(client.synthesize("<speak>Up next. <break time='1200ms'/> The weather.</speak>").duration - apart - 1.2) < 0.02
 
 
 def test_ssml_prosody_slows_only_its_part(client):
