@@ -46,12 +46,29 @@ shape.get_run_time = lambda: 61
 assert shape.tick() == (8, 4.0), shape.tick()
 shape.get_run_time = lambda: 10_000
 assert shape.tick() is None
+from loadtests.step_table import step_seconds
+assert step_seconds(StepLoad.stages) == {4 * k: 60 for k in range(1, 9)}
 """
 
 
 def test_shapes_are_tables_of_stages() -> None:
     """In a subprocess: importing locust monkey-patches the interpreter with gevent."""
     subprocess.run([sys.executable, "-c", SHAPE_CHECK], cwd=REPO, check=True, timeout=60)
+
+
+def test_the_step_table_names_the_last_step_that_met_the_slo() -> None:
+    from loadtests.step_table import Call, step_seconds, step_table  # no locust import: it patches with gevent
+
+    assert step_seconds(((60, 4, 4.0), (120, 8, 4.0), (150, 4, 1.0))) == {4: 90, 8: 60}
+    calls = [Call(4, "grpc", "short", 100, False)] * 20 + [Call(4, "ttfa", "first audio", 50, False)] * 10
+    calls += [Call(4, "grpc-stream", "short (stream)", 400, False)] * 10
+    calls += [Call(8, "grpc", "short", 200, False)] * 20 + [Call(8, "ttfa", "first audio", 2000, False)] * 10  # TTFA past 1 s
+    calls += [Call(12, "grpc", "short", 300, k < 5) for k in range(20)]  # 25% failed
+    table, capacity = step_table(calls, {4: 10, 8: 10, 12: 10}, SLO())
+    rows = table.splitlines()[2:]
+    assert capacity == 4 and len(rows) == 3
+    assert rows[0].startswith("| 4 | 2.00 | 100 / 100 / 100 | 1.00 | 400 / 400 / 400 | 50 / 50 / 50 | 0 | met |")
+    assert "time to first audio" in rows[1] and "| 5 | failure ratio" in rows[2]
 
 
 def test_a_failed_call_is_counted_and_its_client_goes_on() -> None:
