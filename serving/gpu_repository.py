@@ -10,7 +10,8 @@ The GPU pipeline: text_frontend (Python, CPU) -> acoustic (TensorRT) -> vocoder 
 (Python): TensorRT returns each request's audio padded to its batch's longest, and trim_audio cuts it, times
 its words, encodes it and writes the request's log line and metrics (the engines' own times are not in it:
 acoustic_ms and vocoder_ms are 0; Triton's per-model compute metrics have them). A request's sentences go through the acoustic engine as one sequence (the engine has no per-request loop), so
-SSML <break> and <prosody> are not applied on this variant (the request's RATE is).
+SSML <break> and <prosody> and the voice's pause between sentences are not applied on this variant (the
+request's RATE is).
 
 Run: python -m serving.gpu_repository --onnx build/onnx/default --out build/model_repository_gpu
 """

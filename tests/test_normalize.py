@@ -291,6 +291,7 @@ SPOKEN = [
     ('Symphony No. 40 in G minor, K. 550.', 'Symphony number forty in G minor, K five fifty.'),
     ('Cello Suite No. 1, BWV 1007', 'Cello Suite number one, BWV ten oh seven'),
     ('Room 237, Highway 101, Flight 1549', 'Room two thirty-seven, Highway one oh one, Flight fifteen forty-nine'),
+    ('Rm. 237, Hwy 101', 'Room two thirty-seven, Highway one oh one'),
     ('Top 100 and the Fortune 500', 'Top one hundred and the Fortune five hundred'),
     ('Beverly Hills, CA 90210', 'Beverly Hills, California nine zero two one zero'),
     ('ZIP code 10001-1234', 'ZIP code one zero zero zero one, one two three four'),

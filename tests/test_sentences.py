@@ -110,9 +110,12 @@ def test_a_date_rule_stays_linear_on_long_text():
 
 
 def test_the_frontend_judges_caseless_text_as_written(frontend):
-    """The normalizer writes "Ten" at a sentence start; the request's text had no capital, so it is chat."""
+    """The normalizer writes "Ten" at a sentence start; the request's text had no capital, so it is chat.
+    SSML markup is not text ("<speak xml:lang='en-US'>"), and "can't." is no initial."""
     assert len(frontend.process(b"great show. 10 out of 10. see you soon").segment_lengths) == 3
     assert len(frontend.process(b"Great show. fun. is next").segment_lengths) == 1
+    assert len(frontend.process(b"<speak xml:lang='en-US'>ok. see you later. bye</speak>").segment_lengths) == 3
+    assert len(frontend.process(b"i really can't. see you later").segment_lengths) == 2
 
 
 def test_sentences_are_apart_by_the_voices_sentence_pause_and_a_break_takes_its_place(frontend):
@@ -125,6 +128,12 @@ def test_sentences_are_apart_by_the_voices_sentence_pause_and_a_break_takes_its_
     assert broken.segment_pause_frames.tolist() == [round(500 * frontend.frames_per_ms), 0]
     across = frontend.process(b'<speak>Hello there. <prosody rate="slow">How are you?</prosody></speak>')
     assert across.segment_pause_frames.tolist() == [pause, 0]
+    none = frontend.process(b'<speak>Hello there. <break strength="none"/> How are you?</speak>')
+    assert none.segment_pause_frames.tolist() == [0, 0]  # "none" means no pause
+    band = frontend.process(b'<speak>Panic! <prosody rate="slow">at the Disco</prosody> is next.</speak>')
+    assert band.segment_pause_frames.tolist() == [0, 0, 0]  # one sentence, as in plain text
+    marked = frontend.process(b'<speak><s>Hello there</s><s>How are you</s></speak>')
+    assert marked.segment_pause_frames.tolist() == [pause, 0]
 
 
 def test_sentence_pauses_are_not_counted_as_ssml_breaks(frontend):

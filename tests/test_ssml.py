@@ -9,7 +9,7 @@ import pytest
 from triton_tts.errors import InvalidRequest
 from triton_tts.frontend import TextFrontend
 from triton_tts.phonemes import phonemize_pieces
-from triton_tts.ssml import LETTER_IPA, STRENGTH_MS, parse_ssml
+from triton_tts.ssml import LETTER_IPA, PARAGRAPH_PAUSE_MS, STRENGTH_MS, parse_ssml
 from triton_tts.utterance import Phonemes, Segment, Words
 
 
@@ -40,7 +40,7 @@ def test_break_ends_the_sentence_and_adds_silence(frontend, default_voice):
     sentence_pause = round(default_voice.config.sentence_pause_ms * frames_per_ms)  # "world." ends a sentence
     assert result.segment_pause_frames.tolist() == [round(500 * frames_per_ms), sentence_pause, round(STRENGTH_MS["strong"] * frames_per_ms), 0]
     assert parse_ssml("<speak>a<break time='1.5s'/>b<break/></speak>", frozenset()) == [
-        Segment(["a"], 1.0, 1500), Segment(["b"], 1.0, STRENGTH_MS["medium"])]
+        Segment(["a"], 1.0, 1500, has_break=True), Segment(["b"], 1.0, STRENGTH_MS["medium"], has_break=True)]
 
 
 def test_prosody_rate_multiplies_the_request_rate_within_limits(frontend):
@@ -72,9 +72,11 @@ def test_phoneme_and_sub(frontend, default_voice, symbols):
 
 
 def test_paragraphs_and_sentences_are_rows(frontend):
+    """</s> ends a sentence without a mark: the voice's sentence pause; </p> the paragraph's 400 ms instead."""
     result = frontend.process(b"<speak><p><s>One</s><s>Two</s></p><p>Three</p></speak>")
     assert result.segment_lengths.size == 3
-    assert result.segment_pause_frames.tolist()[1] > 0 and result.segment_pause_frames.tolist()[0] == 0
+    sentence_pause, paragraph = (round(ms * frontend.frames_per_ms) for ms in (frontend.config.sentence_pause_ms, PARAGRAPH_PAUSE_MS))
+    assert result.segment_pause_frames.tolist() == [sentence_pause, paragraph, paragraph]
 
 
 @pytest.mark.parametrize(("ssml", "message"), [

@@ -25,6 +25,7 @@ PEAK_RSS_BUDGET = {"text_frontend": 1 * GIB, "acoustic": 1 * GIB, "vocoder": 1 *
 # frontend still accepts: the worst case of its kind.
 EXPANDING = {
     "one sentence of words": "word",
+    "one-word sentences": "I?",  # the most rows, so the most sentence pauses
     "clock times": "12:59pm",
     "money": "$1,234,567.89",
     "ordinals": "1st 2nd 3rd",

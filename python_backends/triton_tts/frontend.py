@@ -40,7 +40,8 @@ _SHORT_LINE_BREAK = re.compile(r"(?m)^(?P<line>[^\n]{0,59}[^\W_])[ \t]*\n(?=\s*[
 @dataclass(frozen=True)
 class PhonemizedRequest:
     """The frontend's output: ids of all sentences back to back, how many ids each sentence has, and each
-    sentence's pace (RATE times an SSML prosody rate) and silence after it (SSML breaks)."""
+    sentence's pace (RATE times an SSML prosody rate) and silence after it (SSML breaks, the voice's pause
+    between sentences)."""
 
     ids: np.ndarray  # int64 (n,)
     segment_lengths: np.ndarray  # int64 (sentences,), sums to n
@@ -112,14 +113,15 @@ def is_caseless(text: str) -> bool:
     return not any(c.isupper() for c in text)
 
 
-_LAST_WORD = re.compile(r"([\w.]+)[.!?]+$")
+_LAST_WORD = re.compile(r"([\w.'’]+)[.!?]+$")
 
 
 def _abbreviation_ends(text: str) -> bool:
     """`text` ends with an abbreviation's, an initial's or a dotted acronym's period ("mr.", "feat.", "e.",
     "u.s."; not the pronoun "i."), as text without capitals writes them."""
     last = _LAST_WORD.search(text)
-    return bool(last) and (last[1].lower() in ABBREVIATIONS or len(last[1]) == 1 and last[1] != "i" or "." in last[1])
+    word = last[1].strip("'’") if last else ""
+    return bool(word) and (word.lower() in ABBREVIATIONS or len(word) == 1 and word != "i" or "." in word)
 
 
 def sentence_ends(text: str, following: str = "", caseless: bool = False) -> list[int]:
@@ -240,20 +242,27 @@ class TextFrontend:
         pace = check_rate(rate)
         espeak_voice = self.config.speakers[speaker]
         rows = _Rows()
-        written = decode_text(text)
-        caseless = is_caseless(written)  # as written: the normalizer capitalises what it writes at a sentence start
+        segments = self.segments(decode_text(text))
+        # As written, markup aside: the normalizer capitalises what it writes at a sentence start.
+        caseless = is_caseless(" ".join(piece_text(p) for segment in segments for p in segment.pieces))
         sentence_pause = round(self.config.sentence_pause_ms * self.frames_per_ms)
-        for segment in self.segments(written):
+        previous, closed = None, False  # the last sentence's text while a sentence pause may follow it; </s> after it
+        for segment in segments:
             segment_pace = min(MAX_RATE, max(MIN_RATE, pace * segment.rate))
-            for sentence in split_piece_sentences(self.written(segment.pieces), caseless):
+            for index, sentence in enumerate(split_piece_sentences(self.written(segment.pieces), caseless)):
+                sentence_text = "".join(piece_text(p) for p in sentence)
+                if previous is not None and (index or closed or _sentence_break(previous, sentence_text, caseless)):
+                    rows.sentence_pause(sentence_pause)
                 if word_timestamps and self.config.phonemizer == "piper_ipa":
                     rows.add_sentence(*pieces_to_ids_and_words(sentence, espeak_voice, self.config.inventory), segment_pace)
                 else:
                     rows.add_sentence(pieces_to_ids(sentence, espeak_voice, self.config.inventory, self.config.phonemizer), [], segment_pace)
                 check_phoneme_count(rows.id_count, self.max_phonemes)  # refused before the rest is read
-                if _ends_sentence(sentence):
-                    rows.end_sentence(sentence_pause)
-            rows.pause(round(segment.pause_ms * self.frames_per_ms))
+                previous = sentence_text
+            if segment.pause_ms or segment.has_break:
+                rows.pause(round(segment.pause_ms * self.frames_per_ms))
+                previous = None  # an SSML break (even strength "none") or paragraph takes the pause's place
+            closed = segment.sentence_end
         pause_seconds = rows.break_frames / self.frames_per_ms / 1000
         if pause_seconds > MAX_PAUSE_SECONDS:
             raise InvalidRequest(f"the SSML breaks add up to {pause_seconds:.1f} s; at most {MAX_PAUSE_SECONDS} s per request: shorten them", "bad_ssml")
@@ -270,13 +279,12 @@ class TextFrontend:
         )
 
 
-_ENDS_SENTENCE = re.compile(r"[.!?][\"”’')\]]*\s*$")
-
-
-def _ends_sentence(sentence: list[Piece]) -> bool:
-    """Whether a sentence (as split) ends with its mark: a sentence cut by an SSML element goes on."""
-    last = next((p for p in reversed(sentence) if isinstance(p, str) and p.strip()), None)
-    return last is not None and last is sentence[-1] and bool(_ENDS_SENTENCE.search(last))
+def _sentence_break(before: str, after: str, caseless: bool) -> bool:
+    """Whether the text `before` an SSML element ends a sentence, given the text after it ("Panic! <prosody>at
+    the Disco" does not, as plain text would not)."""
+    before = before.rstrip()
+    ends = sentence_ends(before + " ", after, caseless)
+    return bool(ends) and ends[-1] >= len(before)
 
 
 class _Rows:
@@ -288,14 +296,10 @@ class _Rows:
         self.pauses: list[int] = []
         self.words: list[tuple[str, tuple[int, int], tuple[int, int]]] = []  # (text, (row, id), (row, id))
         self.id_count = 0
-        self.pending_sentence_pause = 0
         self.break_frames = 0  # of SSML breaks, which MAX_PAUSE_SECONDS bounds
 
     def add_sentence(self, rows: list[list[int]], words: list[WordPosition], pace: float) -> None:
         """A sentence's rows; those with nothing but the start and end marks are left out (they hold no word)."""
-        if self.pending_sentence_pause and any(len(ids) >= 3 for ids in rows):
-            self.pauses[-1] += self.pending_sentence_pause
-            self.pending_sentence_pause = 0
         new_index = {}
         for index, ids in enumerate(rows):
             if len(ids) >= 3:
@@ -308,17 +312,15 @@ class _Rows:
             self.words.append((word.text, (new_index[word.first[0]], word.first[1]), (new_index[word.last[0]], word.last[1])))
 
     def pause(self, frames: int) -> None:
-        """Silence after the last row so far (a break before any words is dropped); an SSML break there
-        takes the place of the sentence pause."""
+        """An SSML break's silence after the last row so far (a break before any words is dropped)."""
         if self.ids and frames:
             self.pauses[-1] += frames
             self.break_frames += frames
-            self.pending_sentence_pause = 0
 
-    def end_sentence(self, frames: int) -> None:
-        """The pause between sentences, added once another sentence follows (none after the last)."""
+    def sentence_pause(self, frames: int) -> None:
+        """The voice's silence between two sentences, after the last row so far."""
         if self.ids:
-            self.pending_sentence_pause = frames
+            self.pauses[-1] += frames
 
     def word_spans(self) -> np.ndarray:
         """(words, 2) int64: each word's first and last id in the request's concatenated ids."""

@@ -209,17 +209,22 @@ class _Reader:
         self.segments: list[Segment] = [Segment()]
         self.rates = [1.0]
 
-    def new_segment(self, pause_ms: int = 0) -> None:
+    def new_segment(self, pause_ms: int = 0, has_break: bool = False, sentence_end: bool = False) -> None:
         """End the current segment, `pause_ms` after it (after the last words so far: a break before any
-        words is dropped); the next one speaks at the current rate."""
+        words is dropped); the next one speaks at the current rate. `has_break`, `sentence_end`: see Segment."""
         current = self.segments[-1]
         if current.pieces:
-            current.pause_ms += pause_ms
+            ended = current
             self.segments.append(Segment(rate=self.rates[-1]))
+        elif len(self.segments) > 1:
+            ended = self.segments[-2]
+            current.rate = self.rates[-1]
+        else:
+            current.rate = self.rates[-1]
             return
-        if len(self.segments) > 1:
-            self.segments[-2].pause_ms += pause_ms
-        current.rate = self.rates[-1]
+        ended.pause_ms += pause_ms
+        ended.has_break |= has_break
+        ended.sentence_end |= sentence_end
 
     def read(self, element: _Element) -> None:
         unknown = set(element.attributes) - _ATTRIBUTES.get(element.tag, set())
@@ -249,7 +254,7 @@ class _Reader:
     def _break(self, element: _Element) -> None:
         if element.children:
             raise element.error("must be empty: <break time=\"500ms\"/>")
-        self.new_segment(_break_ms(element))
+        self.new_segment(_break_ms(element), has_break=True)
 
     def _prosody(self, element: _Element) -> None:
         self.rates.append(self.rates[-1] * _prosody_rate(element))
@@ -261,12 +266,12 @@ class _Reader:
     def _s(self, element: _Element) -> None:
         self.new_segment()
         self.children(element)
-        self.new_segment()
+        self.new_segment(sentence_end=True)
 
     def _p(self, element: _Element) -> None:
         self.new_segment()
         self.children(element)
-        self.new_segment(PARAGRAPH_PAUSE_MS)
+        self.new_segment(PARAGRAPH_PAUSE_MS, sentence_end=True)
 
     def _say_as(self, element: _Element) -> None:
         self.segments[-1].pieces.extend(_say_as(element))

@@ -31,11 +31,14 @@ Piece = Union[str, Words, Phonemes]
 
 @dataclass
 class Segment:
-    """Pieces spoken at one rate (a multiple of the request's RATE), then `pause_ms` of silence."""
+    """Pieces spoken at one rate (a multiple of the request's RATE), then `pause_ms` of silence. `has_break`:
+    an SSML break set that silence (even strength "none": no pause); `sentence_end`: an </s> closed it."""
 
     pieces: list[Piece] = field(default_factory=list)
     rate: float = 1.0
     pause_ms: int = 0
+    has_break: bool = False
+    sentence_end: bool = False
 
 
 def piece_text(piece: Piece) -> str:

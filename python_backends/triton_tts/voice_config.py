@@ -16,7 +16,7 @@ from triton_tts.phonemes import PHONEMIZERS, PhonemeInventory
 CONFIG_FILE = "voice.json"
 WEIGHTS_FILE = "model.safetensors"
 FORMAT_VERSION = 1
-MAX_SENTENCE_PAUSE_MS = 2000
+MAX_SENTENCE_PAUSE_MS = 1000  # 545 one-word sentences at RATE 0.5 stay within the vocoder's MAX_REQUEST_FRAMES
 
 
 class VoiceArtifactError(ValueError):
