@@ -162,7 +162,7 @@ def main() -> None:
         stop.set()
         for thread in threads:
             thread.join()
-    text, worst = report(args, counts, samples, traffic, int(args.warm_up_s // 60))
+    text, worst = report(args, counts, samples, traffic, warm_up)
     print(text)
     if args.write:
         args.write.write_text(text + "\n")

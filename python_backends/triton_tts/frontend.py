@@ -136,7 +136,7 @@ def sentence_ends(text: str, following: str = "", caseless: bool = False) -> lis
         after = (text[match.end():] + following).lstrip().lstrip(_OPENING)
         next_word = after.split(maxsplit=1)[0].rstrip(",.;:!?\"”’')]") if after.strip() else ""
         if caseless:
-            if ".." in match[0] and next_word[:1].islower() or match[0][0] == "." and _abbreviation_ends(text[: match.start() + 1]):
+            if ".." in match[0] and next_word[:1].islower() or match[0].startswith(".") and _abbreviation_ends(text[: match.start() + 1]):
                 continue
         elif next_word[:1].islower():
             continue

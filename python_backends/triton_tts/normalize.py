@@ -83,9 +83,11 @@ _UNITS = {
 }
 _REGNAL_NAMES = "Henry Louis Elizabeth George Charles Edward William Richard James John Pius Benedict Leo Gregory Clement Innocent Paul Victoria Mary Anne Philip Frederick Ludwig Peter Ivan Alexander Nicholas".split()
 _ROMAN_CUES = "Part Chapter Volume Vol. Act Book Episode Season Phase Level Round War Bowl Title Apollo Rocky".split()
-# Before these words a three- or four-digit number is a name read in pairs ("Boeing 747", "Room 237", "Highway 101").
-_PAIRED_CUES = "Boeing Airbus Porsche Roland Technics Room Rm. Suite Flight Highway Hwy Route Interstate Gate Platform Apartment Apt. Bus".split()
-_CUE_WORDS = {"Rm.": "Room", "Hwy": "Highway", "Apt.": "Apartment"}
+# Before these words a three- or four-digit number is a name read in pairs ("Boeing 747", "Room 237", "Highway 101",
+# catalogue numbers: "K. 550", "BWV 1007"); some abbreviations are spoken as the word.
+_PAIRED_CUES = ("Boeing Airbus Porsche Roland Technics Room Rm. Suite Flight Highway Hwy Route Interstate Gate Platform Apartment Apt. Bus "
+                "BWV HWV RV KV K.").split()
+_CUE_WORDS = {"Rm.": "Room", "Hwy": "Highway", "Apt.": "Apartment", "K.": "K"}
 # Between a city and a ZIP code a state's abbreviation is read as its name ("Beverly Hills, CA 90210"; not
 # "Order ID 12345" or "OK 50000 fans").
 _US_STATES = {abbreviation: name.replace("_", " ") for abbreviation, name in (pair.split("=") for pair in (
@@ -493,10 +495,9 @@ _RULES: list[tuple[re.Pattern, Callable[[re.Match], str] | str]] = [
     (re.compile(r"(?<![\w+])\+\d{1,3}(?:[\s.-]\d{2,4}){2,4}(?!\w|[.-]\d)"), lambda m: phone_words(m[0])),
     (re.compile(r"(?<![\w.-])\d{3}-\d{4}(?!\w|[.-]\d)"), lambda m: phone_words(m[0])),
     (re.compile(r"\bBoeing\s+(?P<n>7\d7)-(?P<variant>[1-9]\d{0,2})(?!\w|[.,-]\d)"), lambda m: f"Boeing {paired(int(m['n']))} {paired(int(m['variant'])) if len(m['variant']) == 3 else cardinal(int(m['variant']))}"),
-    (re.compile(r"\b(?P<cue>" + "|".join(re.escape(c) for c in _PAIRED_CUES) + r")\s+(?P<n>[1-9]\d{2,3})(?!\w|[.,-]\d)"),
+    (re.compile(r"\b(?P<cue>" + "|".join(re.escape(c) for c in _PAIRED_CUES) + r")\s*(?P<n>[1-9]\d{2,3})(?!\w|[.,-]\d)"),
      lambda m: f"{_CUE_WORDS.get(m['cue'], m['cue'])} {paired(int(m['n']))}"),
     (re.compile(r"\b(?P<model>[A-Z]{1,3})-(?P<n>[1-9]\d{2,3})(?!\w|[.,-]\d)"), lambda m: f"{m['model']} {paired(int(m['n']))}"),  # TR-808, I-405
-    (re.compile(r"\b(?P<catalogue>BWV|HWV|RV|KV|K\.)\s?(?P<n>[1-9]\d{2,3})(?!\w|[.,]\d)"), lambda m: f"{m['catalogue'].rstrip('.')} {paired(int(m['n']))}"),  # K. 550
     (re.compile(r"(?:(?<=\w, )(?P<state>" + "|".join(_US_STATES) + r")|\b(?P<cue>(?i:zip(?:\s?code)?|postcode)):?)\s+(?P<zip>\d{5})(?:-(?P<plus4>\d{4}))?(?!\w|[.,-]\d)"),
      lambda m: (_US_STATES.get(m["state"]) or m["cue"]) + " " + digits(m["zip"]) + (", " + digits(m["plus4"]) if m["plus4"] else "")),
     (re.compile(r"(?<![\w.,-])911(?!\w|[.,]\d)"), "nine one one"),
